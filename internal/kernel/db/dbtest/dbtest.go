@@ -1,0 +1,95 @@
+// Package dbtest opens a fresh, migrated database for a test: SQLite in
+// memory by default, or a throw-away schema in the PostgreSQL server named
+// by RAINFOREST_TEST_PG, so that the whole suite can run on either engine.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"rainforest/internal/kernel/db"
+)
+
+// PostgresDSN is the server the suite runs against, or "".
+func PostgresDSN() string { return os.Getenv("RAINFOREST_TEST_PG") }
+
+// Open returns a migrated database private to the test.
+func Open(tb testing.TB) *db.DB {
+	tb.Helper()
+	if dsn := PostgresDSN(); dsn != "" {
+		return OpenPostgres(tb)
+	}
+	return open(tb, "sqlite::memory:")
+}
+
+// OpenFile returns a migrated SQLite database in a file (WAL, separate
+// read pool), or the PostgreSQL schema when the suite runs on PostgreSQL.
+func OpenFile(tb testing.TB) *db.DB {
+	tb.Helper()
+	if PostgresDSN() != "" {
+		return OpenPostgres(tb)
+	}
+	return open(tb, "sqlite:"+filepath.Join(tb.TempDir(), "test.db"))
+}
+
+// OpenPostgres returns a migrated schema in the test PostgreSQL server. It
+// skips the test when there is none, and fails it instead when
+// RAINFOREST_REQUIRE_PG=1 (as in CI).
+func OpenPostgres(tb testing.TB) *db.DB {
+	tb.Helper()
+	base := PostgresDSN()
+	if base == "" {
+		if os.Getenv("RAINFOREST_REQUIRE_PG") == "1" {
+			tb.Fatal("RAINFOREST_REQUIRE_PG=1 but RAINFOREST_TEST_PG is not set")
+		}
+		tb.Skip("no PostgreSQL: set RAINFOREST_TEST_PG=postgres://... to run this test")
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create test schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		a.Exec("DROP SCHEMA " + schema + " CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return open(tb, u.String())
+}
+
+func open(tb testing.TB, dsn string) *db.DB {
+	tb.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}

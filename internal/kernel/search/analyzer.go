@@ -1,0 +1,148 @@
+// Package search is the platform's bilingual analyzer: it turns Chinese and
+// English text into the terms that the database indexes (FTS5 on SQLite, a
+// GIN-indexed array on PostgreSQL) and that queries are matched against.
+// Chinese runs become overlapping bigrams, so that any two-character
+// substring of a name finds it; Latin letters and digits become lower-case
+// words.
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"rainforest/internal/kernel/db"
+)
+
+// MaxQueryTerms bounds the work one query can ask for.
+const MaxQueryTerms = 16
+
+// Normalize folds full-width forms to half-width (NFKC) and lower-cases.
+func Normalize(s string) string {
+	return strings.ToLower(norm.NFKC.String(s))
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// Terms returns the distinct index terms of the texts, in first-seen order.
+func Terms(texts ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, text := range texts {
+		tokenize(Normalize(text), func(tok string, han bool) {
+			if !han {
+				add(tok)
+				return
+			}
+			rs := []rune(tok)
+			if len(rs) == 1 {
+				add(tok)
+				return
+			}
+			for i := 0; i+1 < len(rs); i++ {
+				add(string(rs[i : i+2]))
+			}
+		})
+	}
+	return out
+}
+
+// tokenize calls emit for each run of Han characters and each run of
+// letters or digits; everything else separates.
+func tokenize(s string, emit func(tok string, han bool)) {
+	start := -1
+	var han bool
+	flush := func(end int) {
+		if start >= 0 {
+			emit(s[start:end], han)
+			start = -1
+		}
+	}
+	for i, r := range s {
+		switch {
+		case isHan(r):
+			if start >= 0 && !han {
+				flush(i)
+			}
+			if start < 0 {
+				start, han = i, true
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if start >= 0 && han {
+				flush(i)
+			}
+			if start < 0 {
+				start, han = i, false
+			}
+		default:
+			flush(i)
+		}
+	}
+	flush(len(s))
+}
+
+// Text is the space-separated term list stored in a search_text column.
+func Text(texts ...string) string {
+	return strings.Join(Terms(texts...), " ")
+}
+
+// Query is an analysed search query.
+type Query struct {
+	// Terms must all be present (bigrams and words).
+	Terms []string
+	// Single holds lone Chinese characters, which have no bigram and are
+	// matched as substrings of the name instead.
+	Single []string
+}
+
+// ParseQuery analyses user input. Any input is accepted; what is not a term
+// is ignored, and at most MaxQueryTerms terms are kept.
+func ParseQuery(q string) Query {
+	var out Query
+	seen := map[string]bool{}
+	tokenize(Normalize(q), func(tok string, han bool) {
+		if han && len([]rune(tok)) == 1 {
+			if !seen[tok] && len(out.Single) < MaxQueryTerms {
+				seen[tok] = true
+				out.Single = append(out.Single, tok)
+			}
+			return
+		}
+		for _, t := range Terms(tok) {
+			if !seen[t] && len(out.Terms) < MaxQueryTerms {
+				seen[t] = true
+				out.Terms = append(out.Terms, t)
+			}
+		}
+	})
+	return out
+}
+
+// Empty reports whether the query has nothing to match.
+func (q Query) Empty() bool { return len(q.Terms) == 0 && len(q.Single) == 0 }
+
+// Match returns a SQL condition selecting the rows of table (aliased as
+// alias) whose search_text holds every term. The SQLite form uses the
+// table's FTS5 index TABLE_fts; the PostgreSQL form the search_terms array.
+// table and alias are code constants, never input.
+func Match(d db.Dialect, table, alias string, args *db.Args, terms []string) string {
+	if len(terms) == 0 {
+		return "1=1"
+	}
+	if d == db.Postgres {
+		return alias + ".search_terms @> string_to_array(" + args.Add(strings.Join(terms, " ")) + ", ' ')"
+	}
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		// Terms hold only letters and digits, so quoting cannot be escaped.
+		quoted[i] = `"` + t + `"`
+	}
+	return alias + ".id IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH " + args.Add(strings.Join(quoted, " ")) + ")"
+}
