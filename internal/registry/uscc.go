@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -123,4 +124,27 @@ func OrgCodeCheck(first8 string) byte {
 	default:
 		return byte('0' + r)
 	}
+}
+
+// DivisionCodes are the GB/T 2260 administrative division codes of the
+// districts, which form positions 3-8 of a credit code registered there.
+var DivisionCodes = map[string]string{
+	"huangpu": "310101", "xuhui": "310104", "changning": "310105", "jingan": "310106",
+	"putuo": "310107", "hongkou": "310109", "yangpu": "310110", "minhang": "310112",
+	"baoshan": "310113", "jiading": "310114", "pudong": "310115", "jinshan": "310116",
+	"songjiang": "310117", "qingpu": "310118", "fengxian": "310120", "chongming": "310151",
+}
+
+// SynthUSCC makes a valid credit code for generated data: the registration
+// authority and type (for example "91" for an enterprise, "12" for a public
+// institution, "11" for a government organ), the district's division code,
+// and an organization code built from seq with its own GB 11714 check.
+func SynthUSCC(authType, district string, seq uint64) string {
+	div, ok := DivisionCodes[district]
+	if !ok {
+		div = "310000"
+	}
+	body := strconv.FormatUint(seq%100000000, 10)
+	body = strings.Repeat("0", 8-len(body)) + body
+	return MakeUSCC(authType + div + body + string(OrgCodeCheck(body)))
 }

@@ -105,3 +105,10 @@ func As(err error) *Error {
 	}
 	return &Error{Code: Internal, Message: "internal error", Err: err}
 }
+
+// WithCode returns e with another code (a field error that is a refusal
+// rather than a mistake, for example).
+func (e *Error) WithCode(c Code) *Error {
+	e.Code = c
+	return e
+}

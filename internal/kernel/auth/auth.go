@@ -222,13 +222,8 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	now := s.DB.Now()
 	u := User{Email: email, Name: nu.Name, PlatformRole: nu.PlatformRole, Locale: nu.Locale, CreatedAt: now, Memberships: []Membership{}}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, platform_role, locale, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, email, u.Name, hash, u.PlatformRole, u.Locale, now).Scan(&u.ID)
-		if db.IsUniqueViolation(err) {
-			return apperr.Field("email", "is already registered")
-		}
-		if err != nil {
-			return apperr.Wrap(err, "insert user")
+		if err := InsertUserTx(ctx, tx, &u, hash); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Change{Action: "create", Entity: "user", EntityID: itoa(u.ID), After: u})
 	})
@@ -604,3 +599,48 @@ func escapeLike(s string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Member is a user as listed among an organization's members.
+type Member struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	Role   string `json:"role"`
+}
+
+// Members lists the members of an organization, owners first.
+func (s *Service) Members(ctx context.Context, orgID int64) ([]Member, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = $1 ORDER BY m.role DESC, u.email`, orgID)
+	if err != nil {
+		return nil, apperr.Wrap(err, "members")
+	}
+	defer rows.Close()
+	ms := []Member{}
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.Email, &m.Name, &m.Role); err != nil {
+			return nil, apperr.Wrap(err, "members scan")
+		}
+		ms = append(ms, m)
+	}
+	return ms, apperr.Wrap(rows.Err(), "members")
+}
+
+// InsertUserTx writes a new account inside the caller's transaction, with
+// a password hash made by HashPassword; the demo seed uses it.
+func InsertUserTx(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
+	err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, platform_role, locale, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, u.Email, u.Name, hash, u.PlatformRole, u.Locale, u.CreatedAt).Scan(&u.ID)
+	if db.IsUniqueViolation(err) {
+		return apperr.Field("email", "is already registered")
+	}
+	return apperr.Wrap(err, "insert user")
+}
+
+// AddMemberTx gives a user a role in an organization inside the caller's
+// transaction.
+func AddMemberTx(ctx context.Context, tx *sql.Tx, userID, orgID int64, role string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)`, userID, orgID, role, now)
+	return apperr.Wrap(err, "add member")
+}

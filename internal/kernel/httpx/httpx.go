@@ -144,7 +144,9 @@ func DecodeObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMe
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/merge-patch+json") {
+	// JSON is read whatever the declared type, except for the types that
+	// cannot hold it: "curl -d" sends form-urlencoded by default.
+	if ct := strings.ToLower(r.Header.Get("Content-Type")); strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "application/octet-stream") {
 		return nil, &apperr.Error{Code: apperr.Malformed, Message: "Content-Type must be application/json", Fields: []apperr.FieldError{{Field: "Content-Type", Message: "must be application/json"}}}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))

@@ -19,20 +19,12 @@ import (
 // PostgresDSN is the server the suite runs against, or "".
 func PostgresDSN() string { return os.Getenv("RAINFOREST_TEST_PG") }
 
-// Open returns a migrated database private to the test.
+// Open returns a migrated database private to the test: a SQLite file in
+// the test's temporary directory (so that the write connection and the
+// read pool are separate, as in production), or a PostgreSQL schema.
 func Open(tb testing.TB) *db.DB {
 	tb.Helper()
 	if dsn := PostgresDSN(); dsn != "" {
-		return OpenPostgres(tb)
-	}
-	return open(tb, "sqlite::memory:")
-}
-
-// OpenFile returns a migrated SQLite database in a file (WAL, separate
-// read pool), or the PostgreSQL schema when the suite runs on PostgreSQL.
-func OpenFile(tb testing.TB) *db.DB {
-	tb.Helper()
-	if PostgresDSN() != "" {
 		return OpenPostgres(tb)
 	}
 	return open(tb, "sqlite:"+filepath.Join(tb.TempDir(), "test.db"))

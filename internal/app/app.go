@@ -1,0 +1,106 @@
+// Package app wires the kernel and the modules into one HTTP handler: the
+// middleware chain, the route table, and the pages and API of accounts and
+// audit that belong to no module.
+package app
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"rainforest/internal/kernel/auth"
+	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/httpx"
+	"rainforest/internal/kernel/ui"
+	"rainforest/internal/registry"
+)
+
+// Config is what the server is started with.
+type Config struct {
+	// SecureCookies marks the session cookie Secure even on plain HTTP,
+	// for a deployment behind a TLS-terminating proxy.
+	SecureCookies bool
+	// Quiet logs only server errors (for benchmarks and tests).
+	Quiet  bool
+	Logger *slog.Logger
+}
+
+// App is the running platform.
+type App struct {
+	DB       *db.DB
+	Auth     *auth.Service
+	Registry *registry.Service
+	UI       *ui.Renderer
+
+	cfg     Config
+	log     *slog.Logger
+	quiet   bool
+	metrics *metrics
+	handler http.Handler
+}
+
+// New builds the application over a migrated database.
+func New(d *db.DB, cfg Config) (*App, error) {
+	a := &App{
+		DB:       d,
+		Auth:     &auth.Service{DB: d},
+		Registry: &registry.Service{DB: d},
+		cfg:      cfg,
+		log:      cfg.Logger,
+		quiet:    cfg.Quiet,
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	pages, err := fs.Sub(templates, "templates")
+	if err != nil {
+		return nil, err
+	}
+	a.UI, err = ui.New(pages, registry.Templates())
+	if err != nil {
+		return nil, err
+	}
+	a.metrics = newMetrics(d)
+	mux := http.NewServeMux()
+	a.routes(mux)
+	var h http.Handler = mux
+	h = limitBody(httpx.MaxBody, h)
+	h = a.authenticate(h)
+	h = a.csrf(h)
+	h = securityHeaders(h)
+	h = a.observe(h)
+	a.handler = h
+	return a, nil
+}
+
+// ServeHTTP serves the platform.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
+
+// handle registers a route; the wrapper tells the metrics which pattern
+// served the request.
+func handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if holder := holderFrom(r.Context()); holder != nil {
+			holder.pattern = pattern
+		}
+		h(w, r)
+	}))
+}
+
+func (a *App) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})
+}
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2e9)
+	defer cancel()
+	if err := a.DB.Read.PingContext(ctx); err != nil {
+		httpx.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "detail": "database"})
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

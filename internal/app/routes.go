@@ -1,0 +1,88 @@
+package app
+
+import (
+	"net/http"
+	"strings"
+
+	"rainforest/internal/registry"
+)
+
+// Route is one entry of the route table. The table is the single list of
+// what the server answers; the OpenAPI test and the permission matrix walk
+// it.
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.HandlerFunc
+}
+
+// Pattern is the ServeMux pattern of the route.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// API reports whether the route is part of the JSON API.
+func (r Route) API() bool { return strings.HasPrefix(r.Path, "/api/") }
+
+// Routes lists every route of the platform.
+func (a *App) Routes() []Route {
+	reg := &registry.API{S: a.Registry}
+	regPages := &registry.Pages{S: a.Registry, UI: a.UI, Auth: a.Auth}
+	return []Route{
+		// Operations.
+		{"GET", "/healthz", a.healthz},
+		{"GET", "/metrics", a.serveMetrics},
+		{"GET", "/api/v1/openapi.json", serveOpenAPI},
+
+		// Accounts.
+		{"POST", "/api/v1/tokens", a.apiCreateToken},
+		{"GET", "/api/v1/me", a.apiMe},
+		{"GET", "/api/v1/users", a.apiListUsers},
+		{"POST", "/api/v1/users", a.apiCreateUser},
+		{"GET", "/api/v1/users/{id}", a.apiGetUser},
+		{"PATCH", "/api/v1/users/{id}", a.apiPatchUser},
+		{"GET", "/api/v1/orgs/{id}/members", a.apiListMembers},
+		{"PUT", "/api/v1/orgs/{id}/members/{user_id}", a.apiPutMember},
+		{"DELETE", "/api/v1/orgs/{id}/members/{user_id}", a.apiDeleteMember},
+		{"GET", "/api/v1/audit", a.apiAudit},
+
+		// Registry.
+		{"GET", "/api/v1/districts", reg.ListDistricts},
+		{"GET", "/api/v1/parks", reg.ListParks},
+		{"POST", "/api/v1/parks", reg.CreatePark},
+		{"GET", "/api/v1/orgs", reg.ListOrgs},
+		{"POST", "/api/v1/orgs", reg.CreateOrg},
+		{"GET", "/api/v1/orgs/{id}", reg.GetOrg},
+		{"PATCH", "/api/v1/orgs/{id}", reg.PatchOrg},
+		{"GET", "/api/v1/orgs/{id}/people", reg.ListPeople},
+		{"POST", "/api/v1/orgs/{id}/people", reg.CreatePerson},
+		{"PATCH", "/api/v1/people/{id}", reg.PatchPerson},
+		{"DELETE", "/api/v1/people/{id}", reg.DeletePerson},
+
+		// Pages.
+		{"GET", "/{$}", a.pageHome},
+		{"GET", "/login", a.pageLogin},
+		{"POST", "/login", a.postLogin},
+		{"POST", "/logout", a.postLogout},
+		{"GET", "/lang", a.switchLang},
+		{"GET", "/me", a.pageMe},
+		{"GET", "/audit", a.pageAudit},
+		{"GET", "/admin/users", a.pageAdminUsers},
+		{"POST", "/admin/users", a.postAdminUsers},
+		{"GET", "/admin/users/{id}", a.pageAdminUser},
+		{"POST", "/admin/users/{id}", a.postAdminUser},
+		{"POST", "/admin/users/{id}/memberships", a.postAdminMembership},
+		{"GET", "/orgs", regPages.Directory},
+		{"GET", "/orgs/{id}", regPages.Org},
+		{"GET", "/orgs/{id}/edit", regPages.Edit},
+		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},
+		{"GET", "/static/", a.UI.Static.ServeHTTP},
+	}
+}
+
+func (a *App) routes(mux *http.ServeMux) {
+	for _, rt := range a.Routes() {
+		handle(mux, rt.Pattern(), rt.Handler)
+	}
+	// Anything else under /api/ answers in problem+json, not HTML.
+	handle(mux, "/api/", a.apiNotFound)
+	handle(mux, "/", a.pageNotFound)
+}
