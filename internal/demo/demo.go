@@ -23,12 +23,12 @@ const Password = "demo"
 
 // Account is a demo login.
 type Account struct {
-	Email string
-	Name  string
-	Role  string // platform role
-	Org   string // USCC key of the organization (see orgs), "" for none
+	Email   string
+	Name    string
+	Role    string // platform role
+	Org     string // USCC key of the organization (see orgs), "" for none
 	OrgRole string
-	What  string
+	What    string
 }
 
 // Accounts are the demo logins, printed at start in demo mode.

@@ -30,24 +30,24 @@ var CertificationNames = []string{"hnte", "scitech_sme", "specialized_sophistica
 
 // Public is the part of an organization anyone may see.
 type Public struct {
-	ID                 int64    `json:"id"`
-	USCC               string   `json:"uscc"`
-	NameZh             string   `json:"name_zh"`
-	NameEn             string   `json:"name_en"`
-	Kind               string   `json:"kind"`
-	RegisteredDistrict *string  `json:"registered_district"`
-	TaxDistrict        *string  `json:"tax_district"`
-	ParkID             *int64   `json:"park_id"`
-	FoundedOn          *string  `json:"founded_on"`
-	InventionPatents   *int64   `json:"invention_patents"`
-	OtherIP            *int64   `json:"other_ip"`
-	Industry           *string  `json:"industry"`
-	TechField          *string  `json:"tech_field"`
-	Certifications     []string `json:"certifications"`
-	Website            string   `json:"website"`
-	DescriptionZh      string   `json:"description_zh"`
-	DescriptionEn      string   `json:"description_en"`
-	Version            int      `json:"version"`
+	ID                 int64     `json:"id"`
+	USCC               string    `json:"uscc"`
+	NameZh             string    `json:"name_zh"`
+	NameEn             string    `json:"name_en"`
+	Kind               string    `json:"kind"`
+	RegisteredDistrict *string   `json:"registered_district"`
+	TaxDistrict        *string   `json:"tax_district"`
+	ParkID             *int64    `json:"park_id"`
+	FoundedOn          *string   `json:"founded_on"`
+	InventionPatents   *int64    `json:"invention_patents"`
+	OtherIP            *int64    `json:"other_ip"`
+	Industry           *string   `json:"industry"`
+	TechField          *string   `json:"tech_field"`
+	Certifications     []string  `json:"certifications"`
+	Website            string    `json:"website"`
+	DescriptionZh      string    `json:"description_zh"`
+	DescriptionEn      string    `json:"description_en"`
+	Version            int       `json:"version"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
 }
@@ -88,13 +88,13 @@ func (o Org) Redacted() Org {
 type fieldKind int
 
 const (
-	kText     fieldKind = iota // required or defaulted string
-	kOptText                   // *string, null allowed
-	kInt                       // *int64
-	kDate                      // *string YYYY-MM-DD
-	kBool                      // *bool
-	kCerts                     // []string
-	kRef                       // *int64 reference
+	kText    fieldKind = iota // required or defaulted string
+	kOptText                  // *string, null allowed
+	kInt                      // *int64
+	kDate                     // *string YYYY-MM-DD
+	kBool                     // *bool
+	kCerts                    // []string
+	kRef                      // *int64 reference
 )
 
 // Field describes one profile field: its name in the API, CSV, XLSX and
@@ -280,7 +280,9 @@ func (o *Org) SetText(name, s string) error {
 			return fmt.Errorf("must be true or false, not %q", clip(s))
 		}
 	case kCerts:
-		o.Certifications = strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == '|' || unicode.IsSpace(r) || r == '；' || r == '，' })
+		o.Certifications = strings.FieldsFunc(s, func(r rune) bool {
+			return r == ';' || r == ',' || r == '|' || unicode.IsSpace(r) || r == '；' || r == '，'
+		})
 	}
 	return nil
 }

@@ -569,4 +569,3 @@ func (s *Service) Count(ctx context.Context) (map[string]int64, error) {
 	}
 	return m, apperr.Wrap(rows.Err(), "count orgs")
 }
-

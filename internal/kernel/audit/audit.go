@@ -180,4 +180,3 @@ func List(ctx context.Context, d *db.DB, f Filter) ([]Entry, int64, error) {
 	}
 	return out, next, nil
 }
-

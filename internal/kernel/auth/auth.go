@@ -44,14 +44,14 @@ const (
 
 // User is an account.
 type User struct {
-	ID           int64         `json:"id"`
-	Email        string        `json:"email"`
-	Name         string        `json:"name"`
-	PlatformRole string        `json:"platform_role"`
-	Locale       string        `json:"locale"`
-	Disabled     bool          `json:"disabled"`
-	CreatedAt    time.Time     `json:"created_at"`
-	Memberships  []Membership  `json:"memberships"`
+	ID           int64        `json:"id"`
+	Email        string       `json:"email"`
+	Name         string       `json:"name"`
+	PlatformRole string       `json:"platform_role"`
+	Locale       string       `json:"locale"`
+	Disabled     bool         `json:"disabled"`
+	CreatedAt    time.Time    `json:"created_at"`
+	Memberships  []Membership `json:"memberships"`
 	passwordHash string
 }
 

@@ -89,9 +89,9 @@ func (p Page) OtherLang() string {
 
 // Renderer holds the parsed pages.
 type Renderer struct {
-	pages   map[string]*template.Template
-	static  map[string]string // file -> content hash
-	Static  http.Handler
+	pages  map[string]*template.Template
+	static map[string]string // file -> content hash
+	Static http.Handler
 }
 
 // New parses the layout and every page of the given module template
