@@ -156,15 +156,18 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 				httpx.Error(w, r, err)
 				return
 			}
+			if p == nil {
+				httpx.Error(w, r, apperr.New(apperr.Unauthorized, "the bearer token is unknown, revoked or expired"))
+				return
+			}
 		} else if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 			p, err = a.Auth.SessionPrincipal(ctx, c.Value)
 			if err != nil {
-				if apperr.CodeOf(err) != apperr.Unauthorized {
-					httpx.Error(w, r, err)
-					return
-				}
-				a.clearSession(w, r)
-				p = nil
+				httpx.Error(w, r, err)
+				return
+			}
+			if p == nil {
+				a.clearSession(w, r) // expired or ended: go on as the public
 			}
 		}
 		ctx = auth.WithPrincipal(ctx, p)
