@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
@@ -356,7 +357,15 @@ func (a *App) apiAudit(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, map[string]any{"items": es, "next_cursor": nc})
 }
 
+// apiNotFound answers API paths no route took: 405 with Allow when the
+// path exists for other methods, 404 otherwise.
 func (a *App) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := a.paths.Handler(r); pattern != "" {
+		ms := a.methods[pattern]
+		w.Header().Set("Allow", strings.Join(ms, ", "))
+		httpx.Error(w, r, apperr.New(apperr.MethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(ms, ", ")))
+		return
+	}
 	httpx.Error(w, r, apperr.New(apperr.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 }
 

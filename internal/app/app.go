@@ -41,6 +41,9 @@ type App struct {
 	quiet   bool
 	metrics *metrics
 	handler http.Handler
+	// paths and methods answer 405 for API paths called with another method.
+	paths   *http.ServeMux
+	methods map[string][]string
 }
 
 // New builds the application over a migrated database.

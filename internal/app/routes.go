@@ -79,8 +79,16 @@ func (a *App) Routes() []Route {
 }
 
 func (a *App) routes(mux *http.ServeMux) {
+	a.methods = map[string][]string{}
+	a.paths = http.NewServeMux()
 	for _, rt := range a.Routes() {
 		handle(mux, rt.Pattern(), rt.Handler)
+		if rt.API() {
+			if _, seen := a.methods[rt.Path]; !seen {
+				a.paths.Handle(rt.Path, http.NotFoundHandler())
+			}
+			a.methods[rt.Path] = append(a.methods[rt.Path], rt.Method)
+		}
 	}
 	// Anything else under /api/ answers in problem+json, not HTML.
 	handle(mux, "/api/", a.apiNotFound)

@@ -20,7 +20,9 @@ const (
 	Unauthorized Code = "unauthorized"
 	TooMany      Code = "too_many_requests"
 	TooLarge     Code = "too_large"
-	Internal     Code = "internal"
+	// MethodNotAllowed: the path exists, the method does not (405).
+	MethodNotAllowed Code = "method_not_allowed"
+	Internal         Code = "internal"
 )
 
 // FieldError names one field at fault and why.
