@@ -7,6 +7,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -50,10 +53,18 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.Dialect = Postgres
-		pool, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// Sessions run in UTC unless the DSN says otherwise, so that casts
+		// and date arithmetic on the server agree with SQLite's.
+		if _, ok := cfg.RuntimeParams["timezone"]; !ok {
+			if _, ok := cfg.RuntimeParams["TimeZone"]; !ok {
+				cfg.RuntimeParams["timezone"] = "UTC"
+			}
+		}
+		pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(utcTimestamps))
 		pool.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
 		pool.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
 		pool.SetConnMaxIdleTime(5 * time.Minute)
@@ -78,8 +89,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			q.Add("_pragma", "journal_mode(WAL)")
 		}
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// LIKE is case-sensitive, as on PostgreSQL.
+		q.Add("_pragma", "case_sensitive_like(1)")
 		q.Add("_txlock", "immediate")
+		// Times are written and read in UTC whatever their zone, so that
+		// their text compares and sorts as time does.
 		q.Add("_time_format", "sqlite")
+		q.Add("_timezone", "UTC")
 		file := "file:" + path
 		if memory {
 			// A shared in-memory database, private to this DB value.
@@ -104,7 +120,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			rq.Add("_pragma", "busy_timeout(10000)")
 			rq.Add("_pragma", "foreign_keys(1)")
 			rq.Add("_pragma", "query_only(1)")
+			rq.Add("_pragma", "case_sensitive_like(1)")
 			rq.Add("_time_format", "sqlite")
+			rq.Add("_timezone", "UTC")
 			r, err := sql.Open("sqlite", file+sep+rq.Encode())
 			if err != nil {
 				w.Close()
@@ -194,6 +212,39 @@ func redact(dsn string) string {
 }
 
 var _ = stdlib.GetDefaultDriver // registers the "pgx" driver
+
+// utcTimestamps makes a PostgreSQL connection return TIMESTAMPTZ values in
+// UTC, as SQLite does, instead of in the process's local zone.
+func utcTimestamps(_ context.Context, c *pgx.Conn) error {
+	c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+	return nil
+}
+
+// SQLite's own lower() and upper() fold ASCII only; PostgreSQL's fold all
+// of Unicode. These replace them so that LOWER(name) LIKE ... matches the
+// same rows on both engines.
+func init() {
+	fold := func(f func(string) string) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
+		return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch v := args[0].(type) {
+			case nil:
+				return nil, nil
+			case string:
+				return f(v), nil
+			case []byte:
+				return f(string(v)), nil
+			case int64:
+				return strconv.FormatInt(v, 10), nil
+			case float64:
+				return strconv.FormatFloat(v, 'g', -1, 64), nil
+			default:
+				return f(fmt.Sprint(v)), nil
+			}
+		}
+	}
+	sqlite.MustRegisterDeterministicScalarFunction("lower", 1, fold(strings.ToLower))
+	sqlite.MustRegisterDeterministicScalarFunction("upper", 1, fold(strings.ToUpper))
+}
 
 // Args collects query parameters for SQL assembled from fixed fragments:
 // Add appends a value and returns its placeholder, so that input never
