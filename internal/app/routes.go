@@ -64,6 +64,8 @@ func (a *App) Routes() []Route {
 		{"POST", "/logout", a.postLogout},
 		{"GET", "/lang", a.switchLang},
 		{"GET", "/me", a.pageMe},
+		{"POST", "/me", a.postMe},
+		{"POST", "/me/password", a.postPassword},
 		{"GET", "/audit", a.pageAudit},
 		{"GET", "/admin/users", a.pageAdminUsers},
 		{"POST", "/admin/users", a.postAdminUsers},

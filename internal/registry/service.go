@@ -298,6 +298,70 @@ func (s *Service) GetByUSCC(ctx context.Context, code string) (Org, error) {
 // Update applies a patch of API fields. A "version" member, when present,
 // must match the stored version (optimistic concurrency).
 func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, fields map[string]json.RawMessage) (Org, string, error) {
+	return s.update(ctx, p, id, func(before Org, after *Org) error {
+		var fs []apperr.FieldError
+		for _, name := range sortedKeys(fields) {
+			raw := fields[name]
+			if name == "version" {
+				var v int
+				if err := json.Unmarshal(raw, &v); err != nil {
+					fs = append(fs, apperr.FieldError{Field: "version", Message: "must be a whole number"})
+				} else if v != before.Version {
+					return staleVersion(before.Version)
+				}
+				continue
+			}
+			if name == "kind" && !p.IsAdmin() {
+				var k string
+				if json.Unmarshal(raw, &k) == nil && k != before.Kind {
+					fs = append(fs, apperr.FieldError{Field: "kind", Message: "can be changed only by an administrator"})
+					continue
+				}
+			}
+			if err := after.SetJSON(name, raw); err != nil {
+				fs = append(fs, apperr.FieldError{Field: name, Message: err.Error()})
+			}
+		}
+		return apperr.Fields(fs)
+	})
+}
+
+// UpdateText applies the fields of an edit form, as text (an empty value is
+// unknown, see SetText), to the organization at the given version.
+func (s *Service) UpdateText(ctx context.Context, p *auth.Principal, id int64, version int, fields map[string]string) (Org, string, error) {
+	return s.update(ctx, p, id, func(before Org, after *Org) error {
+		if version != before.Version {
+			return staleVersion(before.Version)
+		}
+		var fs []apperr.FieldError
+		names := make([]string, 0, len(fields))
+		for k := range fields {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			v := fields[name]
+			if name == "kind" && !p.IsAdmin() && strings.TrimSpace(v) != before.Kind {
+				fs = append(fs, apperr.FieldError{Field: "kind", Message: "can be changed only by an administrator"})
+				continue
+			}
+			if err := after.SetText(name, v); err != nil {
+				fs = append(fs, apperr.FieldError{Field: name, Message: err.Error()})
+			}
+		}
+		return apperr.Fields(fs)
+	})
+}
+
+func staleVersion(current int) error {
+	return &apperr.Error{Code: apperr.Conflict, Message: "the organization was changed by someone else (version " + strconv.Itoa(current) + "); reload and try again",
+		Fields: []apperr.FieldError{{Field: "version", Message: "is stale"}}}
+}
+
+// update is one audited change of an organization: apply sets the new
+// values on a copy of the stored one (or refuses), then the result is
+// normalized, validated and written if the version is still the same.
+func (s *Service) update(ctx context.Context, p *auth.Principal, id int64, apply func(before Org, after *Org) error) (Org, string, error) {
 	if p == nil {
 		return Org{}, "", apperr.New(apperr.Unauthorized, "sign in to edit an organization")
 	}
@@ -318,31 +382,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, field
 		priv := *before.Private
 		after.Private = &priv
 		after.Certifications = slices.Clone(before.Certifications)
-		var fs []apperr.FieldError
-		for _, name := range sortedKeys(fields) {
-			raw := fields[name]
-			if name == "version" {
-				var v int
-				if err := json.Unmarshal(raw, &v); err != nil {
-					fs = append(fs, apperr.FieldError{Field: "version", Message: "must be a whole number"})
-				} else if v != before.Version {
-					return &apperr.Error{Code: apperr.Conflict, Message: "the organization was changed by someone else (version " + strconv.Itoa(before.Version) + "); reload and try again",
-						Fields: []apperr.FieldError{{Field: "version", Message: "is stale"}}}
-				}
-				continue
-			}
-			if name == "kind" && !p.IsAdmin() {
-				var k string
-				if json.Unmarshal(raw, &k) == nil && k != before.Kind {
-					fs = append(fs, apperr.FieldError{Field: "kind", Message: "can be changed only by an administrator"})
-					continue
-				}
-			}
-			if err := after.SetJSON(name, raw); err != nil {
-				fs = append(fs, apperr.FieldError{Field: name, Message: err.Error()})
-			}
-		}
-		if err := apperr.Fields(fs); err != nil {
+		if err := apply(before, &after); err != nil {
 			return err
 		}
 		ds, err := s.districtSet(ctx)
@@ -350,6 +390,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, field
 			return err
 		}
 		after.Normalize()
+		var fs []apperr.FieldError
 		fs, warning = after.Validate(ds, s.parkOK(ctx), s.DB.Now())
 		if err := apperr.Fields(fs); err != nil {
 			return err

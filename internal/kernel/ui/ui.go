@@ -65,8 +65,31 @@ type Page struct {
 // T translates a message key.
 func (p Page) T(key string, args ...any) string { return i18n.T(p.Lang, key, args...) }
 
-// N translates a message with a count.
-func (p Page) N(key string, n int64, args ...any) string { return i18n.N(p.Lang, key, n, args...) }
+// N translates a message with a count (any integer type).
+func (p Page) N(key string, n any, args ...any) string {
+	var c int64
+	switch x := n.(type) {
+	case int:
+		c = int64(x)
+	case int64:
+		c = x
+	case int32:
+		c = int64(x)
+	}
+	return i18n.N(p.Lang, key, c, args...)
+}
+
+// Plural is the form of a message without a number in it ("organization"
+// or "organizations") that goes with the count n, by the rule of i18n.N.
+func (p Page) Plural(key string, n any) string {
+	if c, ok := n.(int64); ok && c == 1 && p.Lang == "en" {
+		return p.T(key + ".one")
+	}
+	if c, ok := n.(int); ok && c == 1 && p.Lang == "en" {
+		return p.T(key + ".one")
+	}
+	return p.T(key + ".other")
+}
 
 // L picks the Chinese or English of a pair, falling back to the other.
 func (p Page) L(zh, en string) string {
@@ -77,6 +100,29 @@ func (p Page) L(zh, en string) string {
 		return en
 	}
 	return zh
+}
+
+// Back is where the language switch returns: this page with its query,
+// less a flash message already shown.
+func (p Page) Back() string {
+	q := url.Values{}
+	for k, vs := range p.Query {
+		if k != "flash" {
+			q[k] = vs
+		}
+	}
+	if len(q) == 0 {
+		return p.Path
+	}
+	return p.Path + "?" + q.Encode()
+}
+
+// HTMLLang is the lang attribute of the page.
+func (p Page) HTMLLang() string {
+	if p.Lang == "en" {
+		return "en"
+	}
+	return "zh-CN"
 }
 
 // OtherLang is the language the switch offers.
@@ -182,9 +228,18 @@ func NewPage(req *http.Request, title string, data any) Page {
 		Path:      req.URL.Path,
 		Query:     req.URL.Query(),
 		RequestID: audit.RequestID(req.Context()),
-		Flash:     req.URL.Query().Get("flash"),
+		Flash:     flashKey(req.URL.Query().Get("flash")),
 		Data:      data,
 	}
+}
+
+// flashKey accepts only the catalog's flash messages, so that a crafted
+// link cannot put words of its own on the page.
+func flashKey(k string) string {
+	if strings.HasPrefix(k, "flash.") && i18n.T("zh", k) != k {
+		return k
+	}
+	return ""
 }
 
 // Render writes a page. A request made by htmx for a fragment gets only
@@ -261,6 +316,7 @@ func (r *Renderer) funcs() template.FuncMap {
 			}
 			return m
 		},
+		"list": func(xs ...string) []string { return xs },
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {
