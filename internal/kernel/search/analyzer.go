@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 
 	"rainforest/internal/kernel/db"
@@ -18,9 +19,12 @@ import (
 // MaxQueryTerms bounds the work one query can ask for.
 const MaxQueryTerms = 16
 
-// Normalize folds full-width forms to half-width (NFKC) and lower-cases.
+// Normalize folds full-width forms to half-width (NFKC) and folds case
+// fully (so that Σ, σ and ς, or ß and ss, give one term), as both engines'
+// indexes must see the same terms.
 func Normalize(s string) string {
-	return strings.ToLower(norm.NFKC.String(s))
+	// A Caser keeps state, so each call has its own.
+	return cases.Fold().String(norm.NFKC.String(s))
 }
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
