@@ -1,0 +1,340 @@
+package rules
+
+import (
+	"math"
+	"math/bits"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
+)
+
+// Status is the outcome of a criterion (met, not_met, unknown) or of a
+// whole rule set (eligible, ineligible, unknown).
+type Status string
+
+const (
+	Met        Status = "met"
+	NotMet     Status = "not_met"
+	Unknown    Status = "unknown"
+	Eligible   Status = "eligible"
+	Ineligible Status = "ineligible"
+)
+
+// Result explains one evaluation of a rule set.
+type Result struct {
+	Slug     string            `json:"slug"`
+	AsOf     string            `json:"as_of"`
+	Status   Status            `json:"status"`
+	Criteria []CriterionResult `json:"criteria"`
+	Values   []ValueResult     `json:"values,omitempty"`
+	Amount   *AmountResult     `json:"amount,omitempty"`
+}
+
+// CriterionResult is one criterion's outcome and why.
+type CriterionResult struct {
+	ID        string   `json:"id"`
+	Label     Text     `json:"label"`
+	Reference string   `json:"reference"`
+	Status    Status   `json:"status"`
+	Reason    Text     `json:"reason"`
+	Unknown   []string `json:"unknown_fields,omitempty"`
+	Gap       *Gap     `json:"gap,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// Gap says how far a profile is from meeting a criterion.
+type Gap struct {
+	Field   string   `json:"field,omitempty"`
+	Current *float64 `json:"current,omitempty"`
+	Target  *float64 `json:"target,omitempty"`
+	Delta   *float64 `json:"delta,omitempty"`
+	Text    Text     `json:"text"`
+}
+
+// ValueResult is a named number of the rule set (a score, a rate).
+type ValueResult struct {
+	Name    string   `json:"name"`
+	Label   Text     `json:"label"`
+	Value   *float64 `json:"value"`
+	Format  Format   `json:"format,omitempty"`
+	Unknown []string `json:"unknown_fields,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// AmountResult is the amount formula's outcome in whole yuan.
+type AmountResult struct {
+	Label     Text     `json:"label"`
+	Reference string   `json:"reference"`
+	Yuan      *int64   `json:"yuan"`
+	Unknown   []string `json:"unknown_fields,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// errBit marks, in an unknown-fields mask, an evaluation that failed.
+const errBit = uint64(1) << 63
+
+// activation resolves the names of one rule set's expressions against a
+// profile without building a map per evaluation.
+type activation struct {
+	rs       *RuleSet
+	p        *Profile
+	asOf     ref.Val
+	ep       *epoch
+	vals     []ref.Val
+	patterns []*interpreter.AttributePattern
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	n, ok := a.rs.names[name]
+	if !ok {
+		return nil, false
+	}
+	var v ref.Val
+	switch n.kind {
+	case refField:
+		v = a.p.vals[n.idx]
+	case refParam:
+		v = a.ep.vals[n.idx]
+	case refValue:
+		v = a.vals[n.idx]
+	case refAsOf:
+		v = a.asOf
+	}
+	return v, v != nil
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+func (a *activation) UnknownAttributePatterns() []*interpreter.AttributePattern { return a.patterns }
+
+// AsPartialActivation lets CEL's partial evaluation see the unknowns.
+func (a *activation) AsPartialActivation() (interpreter.PartialActivation, bool) { return a, true }
+
+// nullPatterns marks a profile's unknown fields for CEL's partial evaluation.
+func (p *Profile) nullPatterns() []*interpreter.AttributePattern {
+	var ps []*interpreter.AttributePattern
+	for i, f := range Fields {
+		if !p.slots[i].set {
+			ps = append(ps, interpreter.NewAttributePattern(f.Name))
+		}
+	}
+	return ps
+}
+
+// outcome is one expression's result on the CEL path: a value, or the
+// mask of unknown fields (with errBit on failure).
+type outcome struct {
+	val  ref.Val
+	mask uint64
+	err  string
+}
+
+func (a *activation) eval(e *expr, valMasks []uint64) outcome {
+	out, _, err := e.prg.Eval(a)
+	if err != nil {
+		return outcome{mask: errBit, err: err.Error()}
+	}
+	if u, ok := out.(*types.Unknown); ok {
+		var m uint64
+		for _, id := range u.IDs() {
+			trails, _ := u.GetAttributeTrails(id)
+			for _, t := range trails {
+				n := a.rs.names[t.Variable()]
+				switch n.kind {
+				case refField:
+					m |= 1 << n.idx
+				case refValue:
+					m |= valMasks[n.idx]
+				}
+			}
+		}
+		if m == 0 {
+			m = errBit
+		}
+		return outcome{mask: m}
+	}
+	if types.IsError(out) {
+		return outcome{mask: errBit, err: out.(*types.Err).String()}
+	}
+	return outcome{val: out}
+}
+
+// Evaluate runs the rule set for one profile as of a day: the parameters
+// in force that day, every criterion with its reason and gap, the values
+// and the amount. It uses the fast evaluator when the rule set allows,
+// CEL otherwise; both give the same result.
+func (rs *RuleSet) Evaluate(p *Profile, asOf time.Time) (*Result, error) {
+	if rs.fast != nil {
+		return rs.evalFastOne(p, asOf)
+	}
+	return rs.evalCEL(p, asOf)
+}
+
+// evalCEL evaluates with CEL alone, partial evaluation telling unknown
+// from known.
+func (rs *RuleSet) evalCEL(p *Profile, asOf time.Time) (*Result, error) {
+	ep, err := rs.epochAt(asOf)
+	if err != nil {
+		return nil, err
+	}
+	a := &activation{rs: rs, p: p, asOf: types.Timestamp{Time: asOf}, ep: ep, vals: make([]ref.Val, len(rs.values)), patterns: p.nullPatterns()}
+	res := rs.newResult(asOf)
+	masks := make([]uint64, len(rs.values))
+	for i, e := range rs.values {
+		o := a.eval(e, masks)
+		masks[i] = o.mask
+		vr := &res.Values[i]
+		if o.mask != 0 {
+			a.patterns = append(a.patterns, interpreter.NewAttributePattern("values."+rs.spec.Values[i].Name))
+			vr.Unknown, vr.Error = fieldNames(o.mask), o.err
+			continue
+		}
+		a.vals[i] = o.val
+		x := float64(o.val.(types.Double))
+		vr.Value = &x
+	}
+	for i := range rs.criteria {
+		cr := &rs.criteria[i]
+		o := a.eval(cr.expr, masks)
+		r := &res.Criteria[i]
+		switch {
+		case o.mask != 0:
+			r.Status, r.Unknown, r.Error = Unknown, fieldNames(o.mask), o.err
+		case o.val == types.True:
+			r.Status = Met
+		default:
+			r.Status = NotMet
+			r.Gap = rs.gapCEL(a, cr, masks)
+		}
+	}
+	if rs.amount != nil {
+		o := a.eval(rs.amount, masks)
+		if o.mask != 0 {
+			res.Amount.Unknown, res.Amount.Error = fieldNames(o.mask), o.err
+		} else {
+			y := int64(o.val.(types.Int))
+			res.Amount.Yuan = &y
+		}
+	}
+	rs.finish(res)
+	return res, nil
+}
+
+// gapCEL computes a gap for a criterion that is not met; nil when its
+// numbers cannot be computed.
+func (rs *RuleSet) gapCEL(a *activation, cr *criterion, masks []uint64) *Gap {
+	g := cr.spec.Gap
+	if g == nil {
+		return nil
+	}
+	nums := map[string]string{}
+	gap := &Gap{}
+	if cr.target != nil {
+		o := a.eval(cr.target, masks)
+		if o.mask != 0 || !a.p.slots[cr.field].set {
+			return nil
+		}
+		f := Fields[cr.field]
+		cur, tgt := a.p.slots[cr.field].num, float64(o.val.(types.Double))
+		d := math.Abs(tgt - cur)
+		gap.Field, gap.Current, gap.Target, gap.Delta = f.Name, &cur, &tgt, &d
+		nums["current"], nums["target"], nums["delta"] = formatValue(cur, f.Format), formatValue(tgt, f.Format), formatValue(d, f.Format)
+	}
+	for _, sh := range cr.show {
+		o := a.eval(sh.expr, masks)
+		if o.mask != 0 {
+			return nil
+		}
+		var x float64
+		switch v := o.val.(type) {
+		case types.Double:
+			x = float64(v)
+		case types.Timestamp:
+			x = float64(yyyymmdd(v.Time))
+		}
+		nums[sh.name] = formatValue(x, sh.format)
+	}
+	gap.Text = Text{Zh: fill(g.Text.Zh, nums), En: fill(g.Text.En, nums)}
+	return gap
+}
+
+func fill(s string, nums map[string]string) string {
+	return placeRE.ReplaceAllStringFunc(s, func(m string) string { return nums[m[1:len(m)-1]] })
+}
+
+// newResult lays out a result with labels, before outcomes are filled in.
+func (rs *RuleSet) newResult(asOf time.Time) *Result {
+	res := &Result{Slug: rs.spec.Slug, AsOf: asOf.Format(time.DateOnly), Criteria: make([]CriterionResult, len(rs.criteria))}
+	for i := range rs.criteria {
+		cs := rs.criteria[i].spec
+		res.Criteria[i] = CriterionResult{ID: cs.ID, Label: cs.Label, Reference: cs.Reference}
+	}
+	if len(rs.values) > 0 {
+		res.Values = make([]ValueResult, len(rs.values))
+		for i, v := range rs.spec.Values {
+			res.Values[i] = ValueResult{Name: v.Name, Label: v.Label, Format: v.Format}
+		}
+	}
+	if rs.amount != nil {
+		res.Amount = &AmountResult{Label: rs.spec.Amount.Label, Reference: rs.spec.Amount.Reference}
+	}
+	return res
+}
+
+// finish sets the reasons and the overall status.
+func (rs *RuleSet) finish(res *Result) {
+	res.Status = Eligible
+	anyUnknown := false
+	for i := range res.Criteria {
+		r := &res.Criteria[i]
+		switch r.Status {
+		case Met:
+			r.Reason = Text{Zh: "满足", En: "Met"}
+		case NotMet:
+			res.Status = Ineligible
+			if r.Gap != nil {
+				r.Reason = r.Gap.Text
+			} else {
+				r.Reason = Text{Zh: "不满足", En: "Not met"}
+			}
+		case Unknown:
+			anyUnknown = true
+			if r.Error != "" && len(r.Unknown) == 0 {
+				r.Reason = Text{Zh: "无法判断：" + r.Error, En: "Cannot decide: " + r.Error}
+			} else {
+				r.Reason = unknownReason(r.Unknown)
+			}
+		}
+	}
+	if res.Status == Eligible && anyUnknown {
+		res.Status = Unknown
+	}
+}
+
+func unknownReason(names []string) Text {
+	zh, en := make([]string, len(names)), make([]string, len(names))
+	for i, n := range names {
+		f, _ := FieldByName(n)
+		zh[i] = f.LabelZh + "（" + n + "）"
+		en[i] = f.LabelEn + " (" + n + ")"
+	}
+	return Text{Zh: "缺少数据：" + strings.Join(zh, "、"), En: "Unknown: needs " + strings.Join(en, ", ")}
+}
+
+// fieldNames lists the fields of a mask in vocabulary order.
+func fieldNames(m uint64) []string {
+	m &^= errBit
+	if m == 0 {
+		return nil
+	}
+	out := make([]string, 0, bits.OnesCount64(m))
+	for m != 0 {
+		i := bits.TrailingZeros64(m)
+		out = append(out, Fields[i].Name)
+		m &^= 1 << i
+	}
+	return out
+}

@@ -1,0 +1,491 @@
+package rules
+
+import (
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
+)
+
+// The fast evaluator. Matching runs every enterprise against every
+// program, so the common subset of CEL that rules use (numbers, days,
+// strings, comparisons, arithmetic, &&, ||, !, ?:, in, and the rules'
+// own functions) is compiled once more, into Go closures that each
+// process a column of up to BatchSize profiles at a time. Unknown is
+// carried as a mask of the fields a value depends on, combined the way
+// CEL's partial evaluation combines unknowns, so the fast evaluator gives
+// the same statuses and the same unknown fields as CEL. A row whose
+// result involves an error (a band that no row holds, a number too big
+// for int) is evaluated again by CEL, which owns error semantics.
+
+// BatchSize is how many profiles the fast evaluator processes per step.
+const BatchSize = 256
+
+type regKind uint8
+
+const (
+	kNum  regKind = iota // numbers, days (yyyymmdd), booleans (0 or 1)
+	kStr                 // strings
+	kList                // lists of strings
+	kBand                // a banded table (a parameter)
+)
+
+type regSrc uint8
+
+const (
+	sTemp regSrc = iota
+	sField
+	sParam
+	sConst
+	sAsOf
+)
+
+type reg struct {
+	kind regKind
+	src  regSrc
+	idx  int // field or parameter
+	k    float64
+	ks   string
+}
+
+// fastProg is a rule set compiled for the fast evaluator.
+type fastProg struct {
+	regs   []reg
+	ops    []func(fr *Frame)
+	values []int // output register of each value
+	crit   []int // output register of each criterion
+	amount int   // -1 without an amount
+}
+
+// Frame is the scratch space of the fast evaluator; one per goroutine,
+// reusable across rule sets.
+type Frame struct {
+	n    int
+	f    [][]float64
+	s    [][]string
+	l    [][][]string
+	m    [][]uint64
+	kany []any
+	zero []uint64
+	fbuf [][]float64
+	sbuf [][]string
+	mbuf [][]uint64
+	out  Outcome
+}
+
+// NewFrame returns scratch space for the fast evaluator.
+func NewFrame() *Frame { return &Frame{zero: make([]uint64, BatchSize)} }
+
+var framePool = sync.Pool{New: func() any { return NewFrame() }}
+
+func (fr *Frame) grow(n int) {
+	for len(fr.f) < n {
+		fr.f = append(fr.f, nil)
+		fr.s = append(fr.s, nil)
+		fr.l = append(fr.l, nil)
+		fr.m = append(fr.m, nil)
+		fr.kany = append(fr.kany, nil)
+		fr.fbuf = append(fr.fbuf, nil)
+		fr.sbuf = append(fr.sbuf, nil)
+		fr.mbuf = append(fr.mbuf, nil)
+	}
+}
+
+func (fr *Frame) num(r int) []float64 {
+	if fr.fbuf[r] == nil {
+		fr.fbuf[r] = make([]float64, BatchSize)
+	}
+	return fr.fbuf[r][:fr.n]
+}
+
+func (fr *Frame) str(r int) []string {
+	if fr.sbuf[r] == nil {
+		fr.sbuf[r] = make([]string, BatchSize)
+	}
+	return fr.sbuf[r][:fr.n]
+}
+
+func (fr *Frame) mask(r int) []uint64 {
+	if fr.mbuf[r] == nil {
+		fr.mbuf[r] = make([]uint64, BatchSize)
+	}
+	return fr.mbuf[r][:fr.n]
+}
+
+// Batch holds profiles column by column for the fast evaluator.
+type Batch struct {
+	profiles []*Profile
+	num      [maxFields][]float64
+	str      [maxFields][]string
+	list     [maxFields][][]string
+	nulls    []uint64 // per row, a bit for each unknown field
+}
+
+// NewBatch lays out profiles by column.
+func NewBatch(ps []*Profile) *Batch {
+	b := &Batch{profiles: ps, nulls: make([]uint64, len(ps))}
+	for fi, f := range Fields {
+		switch f.Type {
+		case Number, Date, Bool:
+			b.num[fi] = make([]float64, len(ps))
+		case String:
+			b.str[fi] = make([]string, len(ps))
+		case Strings:
+			b.list[fi] = make([][]string, len(ps))
+		}
+	}
+	for i, p := range ps {
+		for fi, f := range Fields {
+			s := &p.slots[fi]
+			if !s.set {
+				b.nulls[i] |= 1 << fi
+				continue
+			}
+			switch f.Type {
+			case Number, Date:
+				b.num[fi][i] = s.num
+			case Bool:
+				if s.b {
+					b.num[fi][i] = 1
+				}
+			case String:
+				b.str[fi][i] = s.str
+			case Strings:
+				b.list[fi][i] = s.list
+			}
+		}
+	}
+	return b
+}
+
+// Len is the number of profiles in the batch.
+func (b *Batch) Len() int { return len(b.profiles) }
+
+// Outcome is the fast evaluator's result for a batch: statuses and
+// unknown fields per criterion and row, values and amounts. It is owned
+// by the Frame and valid until the frame's next use.
+type Outcome struct {
+	N            int
+	Status       []Status    // per row
+	Criteria     [][]Status  // [criterion][row]
+	Unknown      [][]uint64  // [criterion][row]: unknown fields, see FieldNames
+	Values       [][]float64 // [value][row]
+	ValueUnknown [][]uint64  // [value][row]
+	Amount       []int64     // per row; meaningful where AmountKnown
+	AmountKnown  []bool
+	AmountMask   []uint64 // per row: unknown fields of the amount
+	// Errors lists rows that CEL evaluated again, with their results.
+	Errors map[int]*Result
+}
+
+// FieldNames lists the fields of an unknown mask.
+func FieldNames(mask uint64) []string { return fieldNames(mask) }
+
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+func (o *Outcome) reset(rs *RuleSet, n int) {
+	o.N = n
+	o.Status = resize(o.Status, n)
+	o.Criteria = resize(o.Criteria, len(rs.criteria))
+	o.Unknown = resize(o.Unknown, len(rs.criteria))
+	for i := range o.Criteria {
+		o.Criteria[i] = resize(o.Criteria[i], n)
+		o.Unknown[i] = resize(o.Unknown[i], n)
+	}
+	o.Values = resize(o.Values, len(rs.values))
+	o.ValueUnknown = resize(o.ValueUnknown, len(rs.values))
+	for i := range o.Values {
+		o.Values[i] = resize(o.Values[i], n)
+		o.ValueUnknown[i] = resize(o.ValueUnknown[i], n)
+	}
+	o.Amount = resize(o.Amount, n)
+	o.AmountKnown = resize(o.AmountKnown, n)
+	o.AmountMask = resize(o.AmountMask, n)
+	clear(o.Errors)
+}
+
+// EvaluateBatch evaluates every profile of a batch as of a day. The
+// outcome lives in the frame until its next use.
+func (rs *RuleSet) EvaluateBatch(fr *Frame, b *Batch, asOf time.Time) (*Outcome, error) {
+	ep, err := rs.epochAt(asOf)
+	if err != nil {
+		return nil, err
+	}
+	out := &fr.out
+	out.reset(rs, b.Len())
+	if rs.fast == nil {
+		for i, p := range b.profiles {
+			res, err := rs.evalCEL(p, asOf)
+			if err != nil {
+				return nil, err
+			}
+			out.fill(rs, i, res)
+		}
+		return out, nil
+	}
+	day := float64(yyyymmdd(asOf))
+	for lo := 0; lo < b.Len(); lo += BatchSize {
+		hi := min(lo+BatchSize, b.Len())
+		rs.fast.run(fr, b, lo, hi, ep, day)
+		if err := rs.collect(fr, b, lo, asOf); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// collect copies a step's registers into the outcome.
+func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
+	out := &fr.out
+	fp := rs.fast
+	var redo []int
+	for i := 0; i < fr.n; i++ {
+		row := lo + i
+		st := Eligible
+		bad := false
+		for c, r := range fp.crit {
+			m := fr.m[r][i]
+			out.Unknown[c][row] = m
+			switch {
+			case m&errBit != 0:
+				bad = true
+			case m != 0:
+				out.Criteria[c][row] = Unknown
+				if st == Eligible {
+					st = Unknown
+				}
+			case fr.f[r][i] != 0:
+				out.Criteria[c][row] = Met
+			default:
+				out.Criteria[c][row] = NotMet
+				st = Ineligible
+			}
+		}
+		out.Status[row] = st
+		for v, r := range fp.values {
+			m := fr.m[r][i]
+			out.Values[v][row], out.ValueUnknown[v][row] = fr.f[r][i], m
+			if m&errBit != 0 {
+				bad = true
+			}
+		}
+		if fp.amount >= 0 {
+			m := fr.m[fp.amount][i]
+			out.Amount[row], out.AmountKnown[row], out.AmountMask[row] = int64(fr.f[fp.amount][i]), m == 0, m
+			if m&errBit != 0 {
+				bad = true
+			}
+		}
+		if bad {
+			redo = append(redo, row)
+		}
+	}
+	for _, row := range redo {
+		res, err := rs.evalCEL(b.profiles[row], asOf)
+		if err != nil {
+			return err
+		}
+		out.fill(rs, row, res)
+		if out.Errors == nil {
+			out.Errors = map[int]*Result{}
+		}
+		out.Errors[row] = res
+	}
+	return nil
+}
+
+// fill sets one row of an outcome from a full result.
+func (o *Outcome) fill(rs *RuleSet, row int, res *Result) {
+	o.Status[row] = res.Status
+	for c, cr := range res.Criteria {
+		o.Criteria[c][row] = cr.Status
+		o.Unknown[c][row] = maskOf(cr.Unknown)
+		if cr.Status == Unknown && o.Unknown[c][row] == 0 {
+			o.Unknown[c][row] = errBit
+		}
+	}
+	for v, vr := range res.Values {
+		o.Values[v][row], o.ValueUnknown[v][row] = 0, maskOf(vr.Unknown)
+		if vr.Value != nil {
+			o.Values[v][row] = *vr.Value
+		} else if o.ValueUnknown[v][row] == 0 {
+			o.ValueUnknown[v][row] = errBit
+		}
+	}
+	if res.Amount != nil {
+		o.AmountKnown[row] = res.Amount.Yuan != nil
+		o.AmountMask[row] = maskOf(res.Amount.Unknown)
+		o.Amount[row] = 0
+		if res.Amount.Yuan != nil {
+			o.Amount[row] = *res.Amount.Yuan
+		}
+	}
+}
+
+func maskOf(names []string) uint64 {
+	var m uint64
+	for _, n := range names {
+		m |= 1 << fieldIndex[n]
+	}
+	return m
+}
+
+// evalFastOne evaluates one profile with the fast evaluator and explains
+// the criteria not met with CEL, which computes their gaps.
+func (rs *RuleSet) evalFastOne(p *Profile, asOf time.Time) (*Result, error) {
+	b := NewBatch([]*Profile{p})
+	return rs.evalFastIn(b, asOf)
+}
+
+func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time) (*Result, error) {
+	fr := framePool.Get().(*Frame)
+	defer framePool.Put(fr)
+	out, err := rs.EvaluateBatch(fr, b, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if res, ok := out.Errors[0]; ok {
+		return res, nil
+	}
+	return rs.explain(b.profiles[0], asOf, out, 0)
+}
+
+// Explain turns one row of an outcome into a full result with reasons and
+// gaps.
+func (rs *RuleSet) Explain(b *Batch, row int, asOf time.Time, out *Outcome) (*Result, error) {
+	if res, ok := out.Errors[row]; ok {
+		return res, nil
+	}
+	return rs.explain(b.profiles[row], asOf, out, row)
+}
+
+func (rs *RuleSet) explain(p *Profile, asOf time.Time, out *Outcome, row int) (*Result, error) {
+	res := rs.newResult(asOf)
+	for v := range res.Values {
+		if m := out.ValueUnknown[v][row]; m != 0 {
+			res.Values[v].Unknown = fieldNames(m)
+		} else {
+			x := out.Values[v][row]
+			res.Values[v].Value = &x
+		}
+	}
+	var a *activation
+	var masks []uint64
+	for c := range res.Criteria {
+		r := &res.Criteria[c]
+		r.Status = out.Criteria[c][row]
+		if r.Status == Unknown {
+			r.Unknown = fieldNames(out.Unknown[c][row])
+		}
+		if r.Status == NotMet && rs.criteria[c].spec.Gap != nil {
+			if a == nil {
+				ep, err := rs.epochAt(asOf)
+				if err != nil {
+					return nil, err
+				}
+				a = &activation{rs: rs, p: p, asOf: types.Timestamp{Time: asOf}, ep: ep, vals: make([]ref.Val, len(rs.values)), patterns: p.nullPatterns()}
+				masks = make([]uint64, len(rs.values))
+				for v := range rs.values {
+					masks[v] = out.ValueUnknown[v][row]
+					if masks[v] == 0 {
+						a.vals[v] = types.Double(out.Values[v][row])
+					} else {
+						a.patterns = append(a.patterns, interpreter.NewAttributePattern("values."+rs.spec.Values[v].Name))
+					}
+				}
+			}
+			r.Gap = rs.gapCEL(a, &rs.criteria[c], masks)
+		}
+	}
+	if res.Amount != nil && out.AmountKnown[row] {
+		y := out.Amount[row]
+		res.Amount.Yuan = &y
+	} else if res.Amount != nil {
+		res.Amount.Unknown = fieldNames(out.AmountMask[row])
+	}
+	rs.finish(res)
+	return res, nil
+}
+
+// run executes the program for rows lo..hi of a batch.
+func (fp *fastProg) run(fr *Frame, b *Batch, lo, hi int, ep *epoch, day float64) {
+	n := hi - lo
+	fr.n = n
+	fr.grow(len(fp.regs))
+	for r, g := range fp.regs {
+		switch g.src {
+		case sTemp:
+			if g.kind == kStr {
+				fr.s[r] = fr.str(r)
+			} else {
+				fr.f[r] = fr.num(r)
+			}
+			fr.m[r] = fr.mask(r)
+		case sField:
+			bit := uint64(1) << g.idx
+			m := fr.mask(r)
+			nulls := b.nulls[lo:hi]
+			for i := range m {
+				m[i] = nulls[i] & bit
+			}
+			fr.m[r] = m
+			switch g.kind {
+			case kNum:
+				fr.f[r] = b.num[g.idx][lo:hi]
+			case kStr:
+				fr.s[r] = b.str[g.idx][lo:hi]
+			case kList:
+				fr.l[r] = b.list[g.idx][lo:hi]
+			}
+		case sParam, sConst, sAsOf:
+			fr.m[r] = fr.zero[:n]
+			v := any(g.k)
+			switch g.src {
+			case sParam:
+				v = ep.raw[g.idx]
+			case sConst:
+				if g.kind == kStr {
+					v = g.ks
+				}
+			case sAsOf:
+				v = day
+			}
+			switch x := v.(type) {
+			case float64:
+				f := fr.num(r)
+				for i := range f {
+					f[i] = x
+				}
+				fr.f[r] = f
+			case bool:
+				f := fr.num(r)
+				k := 0.0
+				if x {
+					k = 1
+				}
+				for i := range f {
+					f[i] = k
+				}
+				fr.f[r] = f
+			case string:
+				s := fr.str(r)
+				for i := range s {
+					s[i] = x
+				}
+				fr.s[r] = s
+			default: // lists and tables
+				fr.kany[r] = x
+			}
+		}
+	}
+	for _, op := range fp.ops {
+		op(fr)
+	}
+}
