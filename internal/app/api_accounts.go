@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/httpx"
+	"rainforest/internal/kernel/text"
 	"rainforest/internal/registry"
 )
 
@@ -32,7 +34,9 @@ func (a *App) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 	if in.Password == "" {
 		fs = append(fs, apperr.FieldError{Field: "password", Message: "is required"})
 	}
-	if len(in.Name) > 100 {
+	if msg := text.Line(in.Name); msg != "" {
+		fs = append(fs, apperr.FieldError{Field: "name", Message: msg})
+	} else if utf8.RuneCountInString(in.Name) > 100 {
 		fs = append(fs, apperr.FieldError{Field: "name", Message: "must be at most 100 characters"})
 	}
 	if err := apperr.Fields(fs); err != nil {

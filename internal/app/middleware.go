@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -181,11 +183,17 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 }
 
 // limitBody caps every request body; handlers that read more get an
-// error that httpx reports as 413.
+// error that httpx reports as 413. It also refuses query parameters that
+// hold a NUL or bytes that are not UTF-8, which no handler can use and
+// PostgreSQL refuses to store or compare.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
 			httpx.Error(w, r, apperr.New(apperr.TooLarge, "the request body is larger than %d bytes", limit))
+			return
+		}
+		if err := checkQuery(r); err != nil {
+			httpx.Error(w, r, err)
 			return
 		}
 		if r.Body != nil {
@@ -239,4 +247,29 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// checkQuery names the first query parameter that is not NUL-free UTF-8.
+func checkQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q := r.URL.Query()
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		bad := !utf8.ValidString(k) || strings.ContainsRune(k, 0)
+		for _, v := range q[k] {
+			bad = bad || !utf8.ValidString(v) || strings.ContainsRune(v, 0)
+		}
+		if bad {
+			k = strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "\uFFFD")
+			return &apperr.Error{Code: apperr.Malformed, Message: k + ": must be UTF-8 text without NUL characters",
+				Fields: []apperr.FieldError{{Field: k, Message: "must be UTF-8 text without NUL characters"}}}
+		}
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/search"
+	"rainforest/internal/kernel/text"
 )
 
 // Kinds of organization.
@@ -397,25 +398,21 @@ func (o *Org) Validate(districts map[string]bool, parkOK func(id int64) bool, to
 	} else {
 		o.USCC = code
 	}
-	checkText := func(field, s string, required bool, max int) {
+	// Names are one line of visible text; descriptions may run over lines.
+	checkText := func(field, s string, required bool, max int, problem func(string) string) {
 		switch {
 		case required && s == "":
 			bad(field, "is required")
-		case !utf8.ValidString(s):
-			bad(field, "is not valid UTF-8")
+		case problem(s) != "":
+			bad(field, "%s", problem(s))
 		case utf8.RuneCountInString(s) > max:
 			bad(field, "is longer than %d characters", max)
-		case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) || strings.ContainsRune(s, utf8.RuneError):
-			bad(field, "contains control or invalid characters")
 		}
 	}
-	checkText("name_zh", o.NameZh, true, 200)
-	checkText("name_en", o.NameEn, false, 200)
-	if strings.ContainsAny(o.NameZh, "\n\t") || strings.ContainsAny(o.NameEn, "\n\t") {
-		bad("name_zh", "must be on one line")
-	}
-	checkText("description_zh", o.DescriptionZh, false, 5000)
-	checkText("description_en", o.DescriptionEn, false, 5000)
+	checkText("name_zh", o.NameZh, true, 200, text.Line)
+	checkText("name_en", o.NameEn, false, 200, text.Line)
+	checkText("description_zh", o.DescriptionZh, false, 5000, text.Block)
+	checkText("description_en", o.DescriptionEn, false, 5000, text.Block)
 	if !slices.Contains(Kinds, o.Kind) {
 		bad("kind", "must be one of %s", strings.Join(Kinds, ", "))
 	}

@@ -15,6 +15,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/httpx"
+	"rainforest/internal/kernel/text"
 )
 
 // Person is someone an organization names: a founder, a contact, a chief
@@ -48,7 +49,11 @@ func (in PersonInput) apply(p *Person) error {
 			return
 		}
 		v := strings.TrimSpace(*src)
-		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 }) {
+		if msg := text.Line(v); msg != "" {
+			fs = append(fs, apperr.FieldError{Field: field, Message: msg})
+			return
+		}
+		if utf8.RuneCountInString(v) > max {
 			fs = append(fs, apperr.FieldError{Field: field, Message: "must be at most " + strconv.Itoa(max) + " characters of text"})
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/text"
 )
 
 // Platform roles.
@@ -200,7 +201,9 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 		fs = append(fs, apperr.FieldError{Field: "email", Message: err.Error()})
 	}
 	nu.Name = strings.TrimSpace(nu.Name)
-	if nu.Name == "" || utf8.RuneCountInString(nu.Name) > 200 || !utf8.ValidString(nu.Name) {
+	if msg := text.Line(nu.Name); msg != "" {
+		fs = append(fs, apperr.FieldError{Field: "name", Message: msg})
+	} else if nu.Name == "" || utf8.RuneCountInString(nu.Name) > 200 {
 		fs = append(fs, apperr.FieldError{Field: "name", Message: "is required (at most 200 characters)"})
 	}
 	if err := checkPassword(nu.Password, nu.AllowWeakPassword); err != nil {
@@ -347,7 +350,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (User, 
 	var fs []apperr.FieldError
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
-		if n == "" || utf8.RuneCountInString(n) > 200 {
+		if msg := text.Line(n); msg != "" {
+			fs = append(fs, apperr.FieldError{Field: "name", Message: msg})
+		} else if n == "" || utf8.RuneCountInString(n) > 200 {
 			fs = append(fs, apperr.FieldError{Field: "name", Message: "is required (at most 200 characters)"})
 		}
 		p.Name = &n

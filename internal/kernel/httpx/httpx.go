@@ -4,6 +4,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
@@ -162,7 +164,58 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, apperr.New(apperr.Malformed, "request body is empty; a JSON object is required")
 	}
+	if !utf8.Valid(body) {
+		return nil, invalidUTF8(body)
+	}
 	return body, nil
+}
+
+// invalidUTF8 names the member whose string holds the bytes that are not
+// UTF-8 (encoding/json would quietly turn them into U+FFFD).
+func invalidUTF8(body []byte) error {
+	field := "body"
+	dec := json.NewDecoder(bytes.NewReader(body))
+	// For each open container: is it an object, and is its next string a key?
+	type frame struct{ object, wantKey bool }
+	var stack []frame
+	key := ""
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		top := len(stack) - 1
+		isKey := top >= 0 && stack[top].object && stack[top].wantKey
+		if s, ok := tok.(string); ok && strings.ContainsRune(s, utf8.RuneError) {
+			if isKey {
+				field = s
+			} else if key != "" {
+				field = key
+			}
+			break
+		}
+		if isKey {
+			key = tok.(string)
+			stack[top].wantKey = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, wantKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+			top--
+		}
+		if top >= 0 && stack[top].object {
+			stack[top].wantKey = true
+		}
+	}
+	return &apperr.Error{Code: apperr.Malformed, Message: field + ": is not valid UTF-8",
+		Fields: []apperr.FieldError{{Field: field, Message: "is not valid UTF-8"}}}
 }
 
 // JSONError turns a decoding error into an apperr naming the field.
