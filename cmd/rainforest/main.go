@@ -24,6 +24,7 @@ var commands = []command{
 	{"serve", "run the web server and API", runServe},
 	{"migrate", "apply the database migrations and exit", runMigrate},
 	{"version", "print the version", runVersion},
+	{"generate", "write a deterministic synthetic city, for benchmarks", runGenerate},
 }
 
 // errUsage marks a mistake on the command line: the usage is printed and
