@@ -42,14 +42,14 @@ type DB struct {
 	DSN     string
 	// Path is the SQLite file ("" for PostgreSQL or an in-memory database).
 	Path string
-	// Now is the clock; tests replace it.
+	// Now is the clock (UTC, microseconds); tests replace it.
 	Now func() time.Time
 }
 
 // Open parses dsn ("sqlite:PATH", "sqlite::memory:", or a postgres:// URL),
 // connects, and checks the connection. It does not migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	d := &DB{DSN: dsn, Now: func() time.Time { return time.Now().UTC() }}
+	d := &DB{DSN: dsn, Now: now}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.Dialect = Postgres
@@ -145,6 +145,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	return d, nil
 }
+
+// now is the default clock: UTC, to the microsecond, which is what
+// PostgreSQL keeps; SQLite would keep nanoseconds, and a value read back
+// would then differ between the engines.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Close closes both pools.
 func (d *DB) Close() error {

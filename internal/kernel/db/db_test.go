@@ -853,3 +853,77 @@ func TestStats(t *testing.T) {
 		t.Errorf("stats write %d read %d", w.MaxOpenConnections, r.MaxOpenConnections)
 	}
 }
+
+// d.Now keeps what PostgreSQL keeps, so that a value written and read back
+// is equal on both engines.
+func TestNowRoundTripsExactly(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	for range 20 {
+		n := d.Now()
+		if n.Location() != time.UTC || n.Nanosecond()%1000 != 0 {
+			t.Fatalf("Now() = %v: want UTC to the microsecond", n)
+		}
+		if _, err := d.Write.ExecContext(ctx, `INSERT INTO audit_log (at, action, entity, entity_id) VALUES ($1, 'a', 'e', '1')`, n); err != nil {
+			t.Fatal(err)
+		}
+		var got time.Time
+		if err := d.Read.QueryRowContext(ctx, `SELECT at FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(n) {
+			t.Fatalf("wrote %v, read %v", n, got)
+		}
+	}
+}
+
+// An aggregate over a timestamp column scans through db.Time on both
+// engines (SQLite returns it as text).
+func TestTimeScansAggregates(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	base := time.Date(2026, 5, 4, 3, 2, 1, 123456000, time.UTC)
+	var empty db.Time
+	if err := d.Read.QueryRowContext(ctx, `SELECT MAX(at) FROM audit_log`).Scan(&empty); err != nil || empty.Valid || empty.Ptr() != nil {
+		t.Fatalf("MAX over no rows: %+v, %v", empty, err)
+	}
+	for i := range 3 {
+		if _, err := d.Write.ExecContext(ctx, `INSERT INTO audit_log (at, action, entity, entity_id) VALUES ($1, 'a', 'e', '1')`, base.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mx, mn, co, col db.Time
+	if err := d.Read.QueryRowContext(ctx, `SELECT MAX(at), MIN(at), COALESCE(MAX(at), $1) FROM audit_log`, base).Scan(&mx, &mn, &co); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Read.QueryRowContext(ctx, `SELECT at FROM audit_log ORDER BY id LIMIT 1`).Scan(&col); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		got  db.Time
+		want time.Time
+	}{
+		{"MAX", mx, base.Add(2 * time.Hour)},
+		{"MIN", mn, base},
+		{"COALESCE", co, base.Add(2 * time.Hour)},
+		{"column", col, base},
+	} {
+		if !c.got.Valid || !c.got.Time.Equal(c.want) || c.got.Time.Location() != time.UTC {
+			t.Errorf("%s: %+v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if p := mx.Ptr(); p == nil || !p.Equal(base.Add(2*time.Hour)) {
+		t.Errorf("Ptr = %v", p)
+	}
+	for _, bad := range []any{"yesterday", 42} {
+		var x db.Time
+		if err := x.Scan(bad); err == nil {
+			t.Errorf("Time scanned %v", bad)
+		}
+	}
+	var z db.Time
+	if err := z.Scan([]byte("2026-05-04T03:02:01Z")); err != nil || !z.Time.Equal(time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)) {
+		t.Errorf("RFC 3339 bytes: %+v %v", z, err)
+	}
+}
