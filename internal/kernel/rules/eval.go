@@ -240,6 +240,9 @@ func (rs *RuleSet) gapCEL(a *activation, cr *criterion, masks []uint64) *Gap {
 		f := Fields[cr.field]
 		cur, tgt := a.p.slots[cr.field].num, float64(o.val.(types.Double))
 		d := math.Abs(tgt - cur)
+		if d == 0 {
+			return nil // the target is where the profile already is: nothing to say
+		}
 		gap.Field, gap.Current, gap.Target, gap.Delta = f.Name, &cur, &tgt, &d
 		nums["current"], nums["target"], nums["delta"] = formatValue(cur, f.Format), formatValue(tgt, f.Format), formatValue(d, f.Format)
 	}

@@ -340,8 +340,7 @@ func maskOf(names []string) uint64 {
 // evalFastOne evaluates one profile with the fast evaluator and explains
 // the criteria not met with CEL, which computes their gaps.
 func (rs *RuleSet) evalFastOne(p *Profile, asOf time.Time) (*Result, error) {
-	b := NewBatch([]*Profile{p})
-	return rs.evalFastIn(b, asOf)
+	return rs.evalFastIn(NewBatch([]*Profile{p}), asOf)
 }
 
 func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time) (*Result, error) {
@@ -488,4 +487,25 @@ func (fp *fastProg) run(fr *Frame, b *Batch, lo, hi int, ep *epoch, day float64)
 	for _, op := range fp.ops {
 		op(fr)
 	}
+}
+
+// EvaluateProfile evaluates one profile against many rule sets, laying
+// the profile out once: the query behind "programs for you".
+func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, error) {
+	b := NewBatch([]*Profile{p})
+	out := make([]*Result, len(sets))
+	for i, rs := range sets {
+		var res *Result
+		var err error
+		if rs.fast != nil {
+			res, err = rs.evalFastIn(b, asOf)
+		} else {
+			res, err = rs.evalCEL(p, asOf)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = res
+	}
+	return out, nil
 }

@@ -49,16 +49,6 @@ func (rs *RuleSet) buildFast() {
 	rs.fast = b.p
 }
 
-// canFast reports whether an expression is within the fast subset.
-func canFast(rs *RuleSet, e *expr) bool {
-	b := &fastBuilder{rs: rs, p: &fastProg{amount: -1}, fields: map[int]int{}, params: map[int]int{}, asOf: -1}
-	for range rs.values {
-		b.p.values = append(b.p.values, b.newReg(reg{kind: kNum}))
-	}
-	_, ok := b.expr(e)
-	return ok
-}
-
 func (b *fastBuilder) expr(e *expr) (int, bool) {
 	b.a = e.ast.NativeRep()
 	return b.node(b.a.Expr())
