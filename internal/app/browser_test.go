@@ -176,4 +176,22 @@ func TestBrowserEditProfile(t *testing.T) {
 	if s := text(); !strings.Contains(s, i18n.T(l, "org.edit")) || !strings.Contains(s, i18n.T(l, "org.figures")) {
 		t.Errorf("after switching to %s the page lacks %q: %.300q", l, i18n.T(l, "org.edit"), s)
 	}
+
+	// On a phone 360 pixels wide no page scrolls sideways, in either
+	// language.
+	id := strconv.FormatInt(o.ID, 10)
+	do("phone viewport", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
+	for _, to := range []string{"zh", "en"} {
+		do("language "+to, chromedp.Navigate(e.Srv.URL+"/lang?to="+to+"&back=/"), chromedp.WaitVisible(css("#by-kind")))
+		for _, p := range []string{"/", "/orgs", "/orgs?q=" + "%E4%BA%91%E6%9D%89", "/orgs/" + id, "/orgs/" + id + "/edit", "/me", "/audit", "/login"} {
+			do("open "+p, chromedp.Navigate(e.Srv.URL+p), chromedp.WaitVisible(css("main")))
+			w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int]("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(w) != 2 || w[0] > w[1] {
+				t.Errorf("%s in %s at 360 px: page %d px wide in a %d px window", p, to, w[0], w[1])
+			}
+		}
+	}
 }

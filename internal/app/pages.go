@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"rainforest/internal/kernel/apperr"
-	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/i18n"
 	"rainforest/internal/kernel/ui"
@@ -115,5 +114,3 @@ func pageUser(r *http.Request) (*auth.Principal, error) {
 	}
 	return p, nil
 }
-
-var _ = audit.List

@@ -79,6 +79,9 @@ func (p Page) N(key string, n any, args ...any) string {
 	return i18n.N(p.Lang, key, c, args...)
 }
 
+// FieldMsg translates a validator's message about a field.
+func (p Page) FieldMsg(msg string) string { return FieldMessage(p.Lang, msg, nil) }
+
 // Plural is the form of a message without a number in it ("organization"
 // or "organizations") that goes with the count n, by the rule of i18n.N.
 func (p Page) Plural(key string, n any) string {

@@ -118,7 +118,8 @@ type AuditRow struct {
 	BeforeText, AfterText string
 }
 
-// AuditChange is one field that differs between before and after.
+// AuditChange is one field that differs between before and after; Before
+// or After is empty when the record did not exist then.
 type AuditChange struct {
 	Field, Before, After string
 }
@@ -150,7 +151,16 @@ func AuditRows(lang string, es []audit.Entry, label func(entity, field string) s
 			if label != nil {
 				name = label(e.Entity, k)
 			}
-			r.Changes = append(r.Changes, AuditChange{Field: name, Before: shortValue(lang, b), After: shortValue(lang, a)})
+			c := AuditChange{Field: name}
+			// A record that did not exist before (or after) has no old
+			// (or new) values, which is not the same as unknown ones.
+			if len(e.Before) > 0 && string(compact(e.Before)) != "null" {
+				c.Before = shortValue(lang, b)
+			}
+			if len(e.After) > 0 && string(compact(e.After)) != "null" {
+				c.After = shortValue(lang, a)
+			}
+			r.Changes = append(r.Changes, c)
 		}
 		rows = append(rows, r)
 	}
