@@ -10,7 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
+
+	"rainforest/internal/kernel/apperr"
 )
 
 // command is one subcommand.
@@ -25,6 +28,11 @@ var commands = []command{
 	{"migrate", "apply the database migrations and exit", runMigrate},
 	{"version", "print the version", runVersion},
 	{"generate", "write a deterministic synthetic city, for benchmarks", runGenerate},
+	{"import", "import organizations from a CSV or XLSX file", runImport},
+	{"export", "export organizations to CSV or XLSX", runExport},
+	{"user", "manage accounts: add, list, set-role, disable, enable, add-member", runUser},
+	{"token", "issue an API token for an account", runToken},
+	{"backup", "write a consistent copy of a SQLite database", runBackup},
 }
 
 // errUsage marks a mistake on the command line: the usage is printed and
@@ -57,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			case errors.Is(err, errUsage):
 				return 2
 			default:
-				fmt.Fprintf(stderr, "rainforest %s: %v\n", c.name, err)
+				fmt.Fprintf(stderr, "rainforest %s: %s\n", c.name, describe(err))
 				return 1
 			}
 		}
@@ -65,6 +73,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "rainforest: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// describe turns an error into what the command line prints: the message
+// of an application error with each field at fault on a line of its own,
+// and the cause of an internal one (the operator needs it).
+func describe(err error) string {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	if ae.Code == apperr.Internal {
+		if ae.Err != nil {
+			return "internal error: " + ae.Err.Error()
+		}
+		return ae.Error()
+	}
+	if len(ae.Fields) <= 1 {
+		return ae.Message
+	}
+	var b strings.Builder
+	b.WriteString(ae.Message)
+	for _, f := range ae.Fields {
+		b.WriteString("\n  " + f.Field + ": " + f.Message)
+	}
+	return b.String()
 }
 
 func usage(w io.Writer) {
