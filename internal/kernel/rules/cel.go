@@ -48,16 +48,37 @@ func (r bandRow) holds(x float64) bool {
 		(r.LT == nil || x < *r.LT) && (r.LE == nil || x <= *r.LE)
 }
 
-// bandTable is a banded table as a CEL value.
-type bandTable struct{ rows []bandRow }
+// bandTable is a banded table as a CEL value. Rows are contiguous
+// (checkBands), so a lookup only compares x with each row's upper bound.
+type bandTable struct {
+	rows  []bandRow
+	upper []float64 // upper bound of each row but the last
+	incl  []bool    // whether that bound belongs to the row
+	vals  []float64
+}
 
-func (b *bandTable) lookup(x float64) (float64, bool) {
-	for _, r := range b.rows {
-		if r.holds(x) {
-			return r.Value, true
+func newBandTable(rows []bandRow) *bandTable {
+	b := &bandTable{rows: rows}
+	for i, r := range rows {
+		b.vals = append(b.vals, r.Value)
+		if i < len(rows)-1 {
+			b.upper = append(b.upper, first(r.LT, r.LE))
+			b.incl = append(b.incl, r.LE != nil)
 		}
 	}
-	return 0, false
+	return b
+}
+
+func (b *bandTable) lookup(x float64) (float64, bool) {
+	if x != x { // NaN holds in no row
+		return 0, false
+	}
+	for i, u := range b.upper {
+		if x < u || x == u && b.incl[i] {
+			return b.vals[i], true
+		}
+	}
+	return b.vals[len(b.vals)-1], true
 }
 
 func (b *bandTable) ConvertToNative(reflect.Type) (any, error) {

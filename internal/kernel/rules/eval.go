@@ -114,14 +114,16 @@ func (a *activation) UnknownAttributePatterns() []*interpreter.AttributePattern 
 func (a *activation) AsPartialActivation() (interpreter.PartialActivation, bool) { return a, true }
 
 // nullPatterns marks a profile's unknown fields for CEL's partial evaluation.
+// The result is shared: callers that add patterns must copy it first.
 func (p *Profile) nullPatterns() []*interpreter.AttributePattern {
-	var ps []*interpreter.AttributePattern
-	for i, f := range Fields {
-		if !p.slots[i].set {
-			ps = append(ps, interpreter.NewAttributePattern(f.Name))
+	p.patternsOnce.Do(func() {
+		for i, f := range Fields {
+			if !p.slots[i].set {
+				p.patterns = append(p.patterns, interpreter.NewAttributePattern(f.Name))
+			}
 		}
-	}
-	return ps
+	})
+	return p.patterns[:len(p.patterns):len(p.patterns)]
 }
 
 // outcome is one expression's result on the CEL path: a value, or the
@@ -264,8 +266,25 @@ func (rs *RuleSet) gapCEL(a *activation, cr *criterion, masks []uint64) *Gap {
 	return gap
 }
 
+// fill replaces {name} placeholders, which Compile has checked.
 func fill(s string, nums map[string]string) string {
-	return placeRE.ReplaceAllStringFunc(s, func(m string) string { return nums[m[1:len(m)-1]] })
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(nums[s[i+1:i+j]])
+		s = s[i+j+1:]
+	}
 }
 
 // newResult lays out a result with labels, before outcomes are filled in.

@@ -246,45 +246,63 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 	out := &fr.out
 	fp := rs.fast
 	var redo []int
-	for i := 0; i < fr.n; i++ {
-		row := lo + i
-		st := Eligible
-		bad := false
-		for c, r := range fp.crit {
-			m := fr.m[r][i]
-			out.Unknown[c][row] = m
+	n := fr.n
+	st := out.Status[lo : lo+n]
+	for i := range st {
+		st[i] = Eligible
+	}
+	bad := false
+	for c, r := range fp.crit {
+		f, m := fr.f[r], fr.m[r]
+		cs, um := out.Criteria[c][lo:lo+n], out.Unknown[c][lo:lo+n]
+		copy(um, m)
+		for i := range cs {
 			switch {
-			case m&errBit != 0:
+			case m[i]&errBit != 0:
 				bad = true
-			case m != 0:
-				out.Criteria[c][row] = Unknown
-				if st == Eligible {
-					st = Unknown
+			case m[i] != 0:
+				cs[i] = Unknown
+				if st[i] == Eligible {
+					st[i] = Unknown
 				}
-			case fr.f[r][i] != 0:
-				out.Criteria[c][row] = Met
+			case f[i] != 0:
+				cs[i] = Met
 			default:
-				out.Criteria[c][row] = NotMet
-				st = Ineligible
+				cs[i] = NotMet
+				st[i] = Ineligible
 			}
 		}
-		out.Status[row] = st
-		for v, r := range fp.values {
-			m := fr.m[r][i]
-			out.Values[v][row], out.ValueUnknown[v][row] = fr.f[r][i], m
+	}
+	for v, r := range fp.values {
+		copy(out.Values[v][lo:lo+n], fr.f[r])
+		copy(out.ValueUnknown[v][lo:lo+n], fr.m[r])
+		for _, m := range fr.m[r] {
 			if m&errBit != 0 {
 				bad = true
 			}
 		}
-		if fp.amount >= 0 {
-			m := fr.m[fp.amount][i]
-			out.Amount[row], out.AmountKnown[row], out.AmountMask[row] = int64(fr.f[fp.amount][i]), m == 0, m
-			if m&errBit != 0 {
+	}
+	if fp.amount >= 0 {
+		f, m := fr.f[fp.amount], fr.m[fp.amount]
+		for i := range f {
+			out.Amount[lo+i], out.AmountKnown[lo+i], out.AmountMask[lo+i] = int64(f[i]), m[i] == 0, m[i]
+			if m[i]&errBit != 0 {
 				bad = true
 			}
 		}
-		if bad {
-			redo = append(redo, row)
+	}
+	if bad {
+		for i := 0; i < n; i++ {
+			failed := fp.amount >= 0 && fr.m[fp.amount][i]&errBit != 0
+			for _, r := range fp.crit {
+				failed = failed || fr.m[r][i]&errBit != 0
+			}
+			for _, r := range fp.values {
+				failed = failed || fr.m[r][i]&errBit != 0
+			}
+			if failed {
+				redo = append(redo, lo+i)
+			}
 		}
 	}
 	for _, row := range redo {

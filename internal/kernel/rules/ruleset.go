@@ -466,7 +466,7 @@ func decodeParam(t Type, raw json.RawMessage) (ref.Val, any, string) {
 		if msg := checkBands(rows); msg != "" {
 			return nil, nil, msg
 		}
-		b := &bandTable{rows: rows}
+		b := newBandTable(rows)
 		return b, b, ""
 	}
 	return nil, nil, "has no type"

@@ -7,10 +7,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
 
 	"rainforest/internal/kernel/apperr"
 )
@@ -141,6 +143,9 @@ type slot struct {
 type Profile struct {
 	slots [maxFields]slot
 	vals  [maxFields]ref.Val // CEL values; nil when null
+
+	patternsOnce sync.Once
+	patterns     []*interpreter.AttributePattern
 }
 
 // maxFields bounds the vocabulary so that per-row unknown sets fit a mask.
