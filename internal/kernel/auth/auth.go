@@ -480,6 +480,11 @@ func (s *Service) RemoveMembership(ctx context.Context, userID, orgID int64) err
 // passes, whatever the password.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	// No account's address holds a NUL or bytes that are not UTF-8, and
+	// PostgreSQL cannot compare or record such text: make it plain text
+	// that matches nobody, so that it fails (and counts) like any other
+	// wrong address on both engines.
+	email = strings.ToValidUTF8(strings.ReplaceAll(email, "\x00", "\uFFFD"), "\uFFFD")
 	now := s.DB.Now()
 	since := now.Add(-failureWindow)
 	var byEmail, byIP int
