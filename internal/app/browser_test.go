@@ -156,6 +156,16 @@ func TestBrowserEditProfile(t *testing.T) {
 		t.Errorf("the address did not follow the search: %s", loc)
 	}
 
+	// A bad filter is explained in the results, not dropped silently.
+	do("bad filter",
+		chromedp.Navigate(e.Srv.URL+"/orgs"),
+		chromedp.WaitVisible(css("#industry")),
+		chromedp.SendKeys(css("#industry"), "??\t"),
+	)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#results .error-summary") !== null && document.querySelector("form.filters") !== null && document.querySelectorAll("form.filters").length === 1`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("a bad filter shows no message in the results: %v\n%.600q", err, text())
+	}
+
 	// Switch the language once: the page comes back in the other one.
 	before := lang()
 	do("switch language",

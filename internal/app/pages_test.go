@@ -244,6 +244,22 @@ func TestDirectoryPage(t *testing.T) {
 	if !strings.Contains(r.Header.Get("Vary"), "HX-Request") {
 		t.Errorf("fragment: Vary %q lacks HX-Request", r.Header.Get("Vary"))
 	}
+	// A history restore gets the whole page.
+	r = send(t, e, b, "GET", "/orgs?q="+url.QueryEscape("云杉"), nil, map[string]string{"HX-Request": "true", "HX-Target": "results", "HX-History-Restore-Request": "true"})
+	mustContain(t, "history restore", r.Body, "<html", `<form class="card filters"`, link)
+	// Bad filters: 422 with the reason beside the form; for htmx in the
+	// results block.
+	r = b.Get("/orgs?industry=" + url.QueryEscape("??") + "&kind=spaceship")
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad filters: %d", r.Status)
+	}
+	mustContain(t, "bad filters", r.Body, `<form class="card filters"`, i18n.T("zh", "dir.bad_filter"), i18n.T("zh", "dir.industry")+": "+i18n.T("zh", "fielderr.industry"), i18n.T("zh", "dir.kind")+": "+i18n.T("zh", "fielderr.choice"))
+	r = send(t, e, b, "GET", "/orgs?industry="+url.QueryEscape("??"), nil, hx)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad filter fragment: %d", r.Status)
+	}
+	mustContain(t, "bad filter fragment", r.Body, i18n.T("zh", "dir.bad_filter"))
+	mustNotContain(t, "bad filter fragment", r.Body, "<html", "<form")
 	// The form is wired for htmx and works without it.
 	r = b.Get("/orgs")
 	mustContain(t, "form", r.Body, `hx-get="/orgs"`, `hx-target="#results"`, `hx-push-url="true"`, `action="/orgs"`, `<div id="results"`)

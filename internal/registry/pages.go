@@ -133,21 +133,43 @@ type directoryData struct {
 	NextURL        string
 	First          bool // the first page: no cursor
 	Filtered       bool
+	Errors         []string // what is wrong with the filters
+}
+
+// filterLabel names a directory filter.
+func filterLabel(lang, name string) string {
+	switch name {
+	case "q", "kind", "district", "industry", "tech_field", "certification":
+		return i18n.T(lang, "dir."+name)
+	}
+	return name
 }
 
 // Directory is GET /orgs: search and filters; an htmx request for the
 // "results" block gets the rows only.
 func (pg *Pages) Directory(w http.ResponseWriter, r *http.Request) {
 	lang := ui.Lang(r.Context())
+	status := http.StatusOK
+	var bad []string
 	f, err := FilterFromQuery(r)
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
+	var res Page
+	if err == nil {
+		res, err = pg.S.List(r.Context(), auth.From(r.Context()), f)
 	}
-	res, err := pg.S.List(r.Context(), auth.From(r.Context()), f)
 	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
+		// Bad filters come back on the page, next to the form.
+		fe := ui.FormErrorOf(err)
+		if fe == nil || len(fe.Fields) == 0 {
+			pg.UI.Error(w, r, err)
+			return
+		}
+		status = http.StatusUnprocessableEntity
+		for _, name := range []string{"q", "kind", "district", "tax_district", "industry", "tech_field", "certification", "park_id", "cursor", "limit"} {
+			if msg, ok := fe.Fields[name]; ok {
+				bad = append(bad, filterLabel(lang, name)+": "+ui.FieldMessage(lang, msg, nil))
+			}
+		}
+		res = Page{}
 	}
 	ds, err := pg.S.Districts(r.Context())
 	if err != nil {
@@ -165,6 +187,7 @@ func (pg *Pages) Directory(w http.ResponseWriter, r *http.Request) {
 		TechFields:     ui.Options(TechFields, func(t string) string { return techName(lang, t) }, f.TechField),
 		Certifications: ui.Options(CertificationNames, func(c string) string { return certName(lang, c) }, f.Certification),
 		First:          f.Cursor == "",
+		Errors:         bad,
 		Filtered:       f.Q != "" || f.Kind != "" || f.District != "" || f.Industry != "" || f.TechField != "" || f.Certification != "",
 	}
 	for i := range res.Items {
@@ -180,7 +203,7 @@ func (pg *Pages) Directory(w http.ResponseWriter, r *http.Request) {
 		q.Set("cursor", *res.NextCursor)
 		data.NextURL = "/orgs?" + q.Encode()
 	}
-	pg.UI.Render(w, r, http.StatusOK, "directory", ui.NewPage(r, "nav.directory", data))
+	pg.UI.Render(w, r, status, "directory", ui.NewPage(r, "nav.directory", data))
 }
 
 // fieldRow is one line of an organization's profile.

@@ -256,7 +256,9 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 		p.Title = p.T(p.Title)
 	}
 	tmpl := "layout"
-	if target := req.Header.Get("HX-Target"); req.Header.Get("HX-Request") == "true" && target != "" && t.Lookup(target) != nil {
+	// A history restore wants the whole page, whatever element it names.
+	if target := req.Header.Get("HX-Target"); req.Header.Get("HX-Request") == "true" && req.Header.Get("HX-History-Restore-Request") != "true" &&
+		target != "" && t.Lookup(target) != nil {
 		tmpl = target
 	}
 	var buf bytes.Buffer
