@@ -179,37 +179,44 @@ func invalidUTF8(body []byte) error {
 	type frame struct{ object, wantKey bool }
 	var stack []frame
 	key := ""
+	bad := func(s string) bool { return strings.ContainsRune(s, utf8.RuneError) }
+scan:
 	for {
 		tok, err := dec.Token()
 		if err != nil {
 			break
 		}
 		top := len(stack) - 1
-		isKey := top >= 0 && stack[top].object && stack[top].wantKey
-		if s, ok := tok.(string); ok && strings.ContainsRune(s, utf8.RuneError) {
-			if isKey {
-				field = s
-			} else if key != "" {
-				field = key
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true})
+				continue
+			case '[':
+				stack = append(stack, frame{})
+				continue
 			}
-			break
-		}
-		if isKey {
-			key = tok.(string)
-			stack[top].wantKey = false
-			continue
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{object: true, wantKey: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, frame{})
-			continue
-		case json.Delim('}'), json.Delim(']'):
 			stack = stack[:top]
 			top--
+		case string:
+			if top >= 0 && stack[top].object && stack[top].wantKey {
+				if bad(v) {
+					field = v
+					break scan
+				}
+				key = v
+				stack[top].wantKey = false
+				continue
+			}
+			if bad(v) {
+				if key != "" {
+					field = key
+				}
+				break scan
+			}
 		}
+		// A value ended: the enclosing object's next string is a key.
 		if top >= 0 && stack[top].object {
 			stack[top].wantKey = true
 		}

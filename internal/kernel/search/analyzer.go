@@ -27,7 +27,12 @@ func Normalize(s string) string {
 	return cases.Fold().String(norm.NFKC.String(s))
 }
 
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+// isHan reports whether r is a Chinese character: a letter (or a letter
+// number such as 〇) of the Han script. Radicals and strokes are Han but
+// symbols; the SQLite tokenizer would drop them, so they separate here too.
+func isHan(r rune) bool {
+	return unicode.Is(unicode.Han, r) && (unicode.IsLetter(r) || unicode.Is(unicode.Nl, r))
+}
 
 // Terms returns the distinct index terms of the texts, in first-seen order.
 func Terms(texts ...string) []string {
@@ -40,22 +45,22 @@ func Terms(texts ...string) []string {
 		}
 	}
 	for _, text := range texts {
-		tokenize(Normalize(text), func(tok string, han bool) {
-			if !han {
-				add(tok)
-				return
-			}
-			rs := []rune(tok)
-			if len(rs) == 1 {
-				add(tok)
-				return
-			}
-			for i := 0; i+1 < len(rs); i++ {
-				add(string(rs[i : i+2]))
-			}
-		})
+		tokenize(Normalize(text), func(tok string, han bool) { split(tok, han, add) })
 	}
 	return out
+}
+
+// split calls add with the terms of one normalized token: the token itself
+// for a word or a lone Chinese character, its bigrams for a Chinese run.
+func split(tok string, han bool, add func(string)) {
+	rs := []rune(tok)
+	if !han || len(rs) == 1 {
+		add(tok)
+		return
+	}
+	for i := 0; i+1 < len(rs); i++ {
+		add(string(rs[i : i+2]))
+	}
 }
 
 // tokenize calls emit for each run of Han characters and each run of
@@ -119,12 +124,14 @@ func ParseQuery(q string) Query {
 			}
 			return
 		}
-		for _, t := range Terms(tok) {
+		// tok is normalized already: normalizing again could change it
+		// (case folding is not idempotent for every script).
+		split(tok, han, func(t string) {
 			if !seen[t] && len(out.Terms) < MaxQueryTerms {
 				seen[t] = true
 				out.Terms = append(out.Terms, t)
 			}
-		}
+		})
 	})
 	return out
 }
