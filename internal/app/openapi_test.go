@@ -565,6 +565,16 @@ func TestOpenAPIServed(t *testing.T) {
 	if r.Status != 200 || !bytes.Equal(r.Body, want) {
 		t.Fatalf("served document differs from openapi.json (status %d, %d bytes)", r.Status, len(r.Body))
 	}
+	// The other operations outside /api/v1 answer as documented too.
+	if r := call(t, e, "GET", "/metrics", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), "# TYPE") {
+		t.Errorf("metrics from the loopback: %d", r.Status)
+	}
+	if r := call(t, e, "GET", "/healthz", "", nil); r.Status != 200 {
+		t.Errorf("healthz: %d", r.Status)
+	}
+	if r := call(t, e, "GET", "/healthz", "rf_unknown", nil); r.Status != 401 {
+		t.Errorf("healthz with an unknown token: %d", r.Status)
+	}
 	s := loadSpec(t)
 	if s.doc["openapi"] != "3.1.0" {
 		t.Errorf("openapi = %v, want 3.1.0", s.doc["openapi"])
