@@ -198,3 +198,33 @@ func TestJSON(t *testing.T) {
 		t.Errorf("%d %s %s", w.Code, w.Header().Get("Content-Type"), w.Body)
 	}
 }
+
+// FuzzDecode: whatever the body, decoding does not panic, and a refusal is
+// a 4xx error (never internal), naming a field when the bytes are not UTF-8.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"name": "ok"}`, `{"name": 5}`, "{\"name\": \"\xff\"}", "{\"tags\": [\"\xc3\", {\"x\": 1}]}", `[[[[`, `{"a":{"b":[1,{"c":"d"}]},"e":"f"}`, "{\"\xff\": 1}", `}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, obj := range []bool{false, true} {
+			r := httptest.NewRequest("POST", "/x", strings.NewReader(string(body)))
+			var err error
+			if obj {
+				_, err = httpx.DecodeObject(httptest.NewRecorder(), r)
+			} else {
+				var in input
+				err = httpx.Decode(httptest.NewRecorder(), r, &in)
+			}
+			if err == nil {
+				continue
+			}
+			s := httpx.Status(apperr.CodeOf(err))
+			if s < 400 || s >= 500 {
+				t.Fatalf("%q: status %d (%v)", body, s, err)
+			}
+			if strings.Contains(err.Error(), "UTF-8") && len(apperr.As(err).Fields) == 0 {
+				t.Fatalf("%q: invalid UTF-8 without a field", body)
+			}
+		}
+	})
+}
