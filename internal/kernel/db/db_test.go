@@ -462,7 +462,7 @@ func TestConcurrentWritersSerialise(t *testing.T) {
 	if _, err := d.Write.Exec(`INSERT INTO counter (id, n, m) VALUES (1, 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	const writers, each = 16, 40
+	const writers, each = 8, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each+64)
 	stop := make(chan struct{})
@@ -484,6 +484,7 @@ func TestConcurrentWritersSerialise(t *testing.T) {
 					errs <- errors.New("reader saw a half-applied transaction")
 					return
 				}
+				time.Sleep(200 * time.Microsecond)
 			}
 		})
 	}
