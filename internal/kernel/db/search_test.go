@@ -39,6 +39,10 @@ func TestSearchMatchesReference(t *testing.T) {
 		{"海", "sea"},
 		{"O'Brien & Co 咨询", "o'brien consulting"},
 		{"100%检测", "percent_labs"},
+		{"ꭰꭱ研究所", "ᏣᎳᎩ Institute"}, // Cherokee: case folding goes to capitals
+		{"⼈⼯智能", "Radicals"},       // Kangxi radicals: NFKC makes them 人工
+		{"豈樂研究院", "Compatibility"}, // compatibility ideographs
+		{"〇一二公司", "Ling Yi Er"},
 	}
 	type row struct {
 		id    int64
@@ -77,8 +81,10 @@ func TestSearchMatchesReference(t *testing.T) {
 		"οδος", "ΟΔΟΣ", "σοφια", "finance", "ﬁnance", "istanbul", "i̇stanbul", "한국", "국기", "カタカナ",
 		"智能", "能科", "🚀", "o'brien", "brien", "100", "percent_labs", "percent", "labs",
 		"虹口", "创新中心", "hongkou", "复旦大学", "fudan",
+		"ꭰꭱ", "ᎠᎡ", "ᏣᎳᎩ", "ꮳꮃꭹ", "研究", "人工", "⼈⼯", "工智", "豈樂", "豈樂", "〇一", "一二",
 		"nothing here", "上海 nothing", "%", "_", "'", `"`, "a\"b", "*", "NEAR", "AND", "OR NOT",
 	}
+	found, none := 0, 0
 	for _, q := range queries {
 		pq := search.ParseQuery(q)
 		if len(pq.Terms) == 0 {
@@ -108,6 +114,15 @@ func TestSearchMatchesReference(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: query %q (terms %q) found %v, want %v", d.Dialect, q, pq.Terms, got, want)
 		}
+		if len(want) > 0 {
+			found++
+		} else {
+			none++
+		}
+	}
+	// The corpus and the queries must exercise both answers.
+	if found < 40 || none < 3 {
+		t.Errorf("%d queries found rows and %d none: the test has lost its teeth", found, none)
 	}
 }
 
