@@ -928,3 +928,64 @@ func TestTimeScansAggregates(t *testing.T) {
 		t.Errorf("RFC 3339 bytes: %+v %v", z, err)
 	}
 }
+
+// The modules change rows by compare-and-set on a version column (read,
+// compute, UPDATE ... WHERE version = the one read). On SQLite writers
+// queue; on PostgreSQL transactions run at READ COMMITTED side by side, and
+// the second UPDATE waits for the first and then matches no row. Either
+// way no update is lost: a writer that loses retries.
+func TestCompareAndSetLosesNoUpdate(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	if _, err := d.Write.Exec(`CREATE TABLE cas (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, version INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Write.Exec(`INSERT INTO cas (id, n, version) VALUES (1, 0, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	errConflict := errors.New("conflict")
+	const workers, each = 6, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				for attempt := 0; ; attempt++ {
+					err := d.Tx(ctx, func(tx *sql.Tx) error {
+						var n, v int
+						if err := tx.QueryRowContext(ctx, `SELECT n, version FROM cas WHERE id = 1`).Scan(&n, &v); err != nil {
+							return err
+						}
+						res, err := tx.ExecContext(ctx, `UPDATE cas SET n = $1, version = $2 WHERE id = 1 AND version = $3`, n+1, v+1, v)
+						if err != nil {
+							return err
+						}
+						if k, _ := res.RowsAffected(); k != 1 {
+							return errConflict
+						}
+						return nil
+					})
+					if errors.Is(err, errConflict) && attempt < 1000 {
+						continue
+					}
+					if err != nil {
+						errs <- err
+					}
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var n, v int
+	if err := d.Read.QueryRow(`SELECT n, version FROM cas WHERE id = 1`).Scan(&n, &v); err != nil {
+		t.Fatal(err)
+	}
+	if n != workers*each || v != workers*each+1 {
+		t.Errorf("n = %d, version = %d; want %d and %d", n, v, workers*each, workers*each+1)
+	}
+}
