@@ -1,5 +1,5 @@
-// Package dbtest opens a fresh, migrated database for a test: SQLite in
-// memory by default, or a throw-away schema in the PostgreSQL server named
+// Package dbtest opens a fresh, migrated database for a test: a SQLite file
+// by default, or a throw-away schema in the PostgreSQL server named
 // by RAINFOREST_TEST_PG, so that the whole suite can run on either engine.
 package dbtest
 
@@ -24,7 +24,9 @@ func PostgresDSN() string { return os.Getenv("RAINFOREST_TEST_PG") }
 // read pool are separate, as in production), or a PostgreSQL schema.
 func Open(tb testing.TB) *db.DB {
 	tb.Helper()
-	if dsn := PostgresDSN(); dsn != "" {
+	if PostgresDSN() != "" || os.Getenv("RAINFOREST_REQUIRE_PG") == "1" {
+		// OpenPostgres fails the test when PostgreSQL is required but not
+		// named, rather than letting the suite pass on SQLite unnoticed.
 		return OpenPostgres(tb)
 	}
 	return open(tb, "sqlite:"+filepath.Join(tb.TempDir(), "test.db"))
