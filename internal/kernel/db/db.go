@@ -262,8 +262,15 @@ func (a *Args) Add(v any) string {
 	return "$" + strconv.Itoa(len(*a))
 }
 
-// List appends every value and returns their placeholders joined by commas.
+// List appends every value and returns their placeholders joined by commas,
+// for "x IN (...)". An empty list gives NULL, which matches no row on either
+// engine (PostgreSQL refuses "IN ()", SQLite takes it); as NOT IN (NULL)
+// also matches no row, a NOT IN over a list that may be empty needs a
+// condition of its own.
 func List[T any](a *Args, vs []T) string {
+	if len(vs) == 0 {
+		return "NULL"
+	}
 	var b strings.Builder
 	for i, v := range vs {
 		if i > 0 {

@@ -360,7 +360,7 @@ func TestArgsPlaceholders(t *testing.T) {
 		t.Fatalf("args %v", a)
 	}
 	var empty db.Args
-	if l := db.List(&empty, []string{}); l != "" || len(empty) != 0 {
+	if l := db.List(&empty, []string{}); l != "NULL" || len(empty) != 0 {
 		t.Fatalf("empty list %q %v", l, empty)
 	}
 
@@ -374,6 +374,11 @@ func TestArgsPlaceholders(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("matched %d districts, want 2", n)
+	}
+	// An empty list selects nothing, on both engines.
+	var e db.Args
+	if err := d.Read.QueryRow(`SELECT COUNT(*) FROM districts WHERE slug IN (`+db.List(&e, []string{})+`)`, e...).Scan(&n); err != nil || n != 0 {
+		t.Errorf("IN (empty list): n=%d err=%v", n, err)
 	}
 	// A placeholder may be used twice.
 	if err := d.Read.QueryRow(`SELECT COUNT(*) FROM districts WHERE slug = $1 OR name_en = $1`, "Jing'an").Scan(&n); err != nil || n != 1 {
