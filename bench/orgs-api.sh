@@ -15,6 +15,8 @@ DURATION=${DURATION:-30s}
 CONNS=${CONNS:-32}
 PORT=${PORT:-18093}
 PATH_Q=${PATH_Q:-/api/v1/orgs?district=jingan&limit=50}
+# SCRIPT=uncached.lua defeats the response cache (see uncached.lua).
+SCRIPT=${SCRIPT:-latency.lua}
 . "$(dirname "$0")/lib.sh"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 work=$(mktemp -d)
@@ -36,11 +38,11 @@ url="http://127.0.0.1:$PORT$PATH_Q"
 wait_ready "http://127.0.0.1:$PORT/healthz"
 curl -sf "$url" | head -c 200
 echo
-wrk -t2 -c"$CONNS" -d5s -s "$(dirname "$0")/latency.lua" "$url" >/dev/null # warm-up
+wrk -t2 -c"$CONNS" -d5s -s "$(dirname "$0")/$SCRIPT" "$url" >/dev/null # warm-up
 rps=() p50=() p99=()
 for i in $(seq 1 "$RUNS"); do
-	read -r _ r a _ c _ e < <(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$(dirname "$0")/latency.lua" "$url" | grep '^RESULT')
+	read -r _ r a _ c _ e < <(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$(dirname "$0")/$SCRIPT" "$url" | grep '^RESULT')
 	rps+=("$r") p50+=("$a") p99+=("$c")
 	echo "run $i: $r requests/s, p50 $a ms, p99 $c ms, errors $e"
 done
-echo "GET $PATH_Q, $CONNS connections, $DURATION: median $(median "${rps[@]}") requests/s, p50 $(median "${p50[@]}") ms, p99 $(median "${p99[@]}") ms (targets 5,000 requests/s, p99 50 ms)"
+echo "GET $PATH_Q ($SCRIPT), $CONNS connections, $DURATION: median $(median "${rps[@]}") requests/s, p50 $(median "${p50[@]}") ms, p99 $(median "${p99[@]}") ms (targets 5,000 requests/s, p99 50 ms)"

@@ -278,6 +278,7 @@ func Seed(ctx context.Context, d *db.DB, reg *registry.Service) (created bool, e
 		return audit.Record(ctx, tx, now, audit.Change{Action: "seed", Entity: "demo", EntityID: "demo",
 			After: map[string]any{"organizations": len(orgIDs), "accounts": len(Accounts), "parks": len(parks)}})
 	})
+	reg.Changed()
 	return err == nil, err
 }
 

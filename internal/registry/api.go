@@ -53,12 +53,13 @@ func (a *API) ListOrgs(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	pg, err := a.S.List(r.Context(), auth.From(r.Context()), f)
+	body, err := a.S.ListJSON(r.Context(), auth.From(r.Context()), f, r.URL.RawQuery)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, pg)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(body)
 }
 
 // GetOrg is GET /api/v1/orgs/{id}.

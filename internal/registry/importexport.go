@@ -156,7 +156,7 @@ func drain(rest []chan struct{}) {
 // indexed by one statement at the end, and the writer's page cache is
 // enlarged for the duration. A failure rolls all of it back.
 func (s *Service) BulkTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		if s.DB.Dialect != db.SQLite {
 			return fn(tx)
 		}

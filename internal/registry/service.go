@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
@@ -43,6 +44,10 @@ type Service struct {
 	mu        sync.RWMutex
 	districts []District
 	parks     map[int64]Park
+
+	cache  listCache
+	stmts  sync.Map // query text -> *sql.Stmt
+	nstmts atomic.Int64
 }
 
 // Districts returns the districts (reference data, cached).
@@ -148,7 +153,7 @@ func (s *Service) CreatePark(ctx context.Context, p Park) (Park, error) {
 		return p, err
 	}
 	now := s.DB.Now()
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO parks (slug, name_zh, name_en, district) VALUES ($1, $2, $3, $4) RETURNING id`,
 			p.Slug, strings.TrimSpace(p.NameZh), strings.TrimSpace(p.NameEn), p.District).Scan(&p.ID)
 		if db.IsUniqueViolation(err) {
@@ -243,7 +248,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, fields map[stri
 		return Org{}, "", err
 	}
 	owner := !p.IsAdmin() && !p.IsOfficer()
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.insert(ctx, tx, &o); err != nil {
 			return err
 		}
@@ -367,7 +372,7 @@ func (s *Service) update(ctx context.Context, p *auth.Principal, id int64, apply
 	}
 	var warning string
 	var out Org
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		before, err := getOrgTx(ctx, tx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "no organization %d", id)
@@ -567,7 +572,14 @@ filters:
 		where = append(where, "o.park_id = "+a.Add(f.ParkID))
 	}
 	q := `SELECT ` + orgCols + ` FROM orgs o WHERE ` + strings.Join(where, " AND ") + ` ORDER BY o.id LIMIT ` + a.Add(f.Limit+1)
-	rows, err := s.DB.Read.QueryContext(ctx, q, a...)
+	st, temporary, err := s.stmt(ctx, q)
+	if err != nil {
+		return Page{}, apperr.Wrap(err, "list orgs")
+	}
+	if temporary {
+		defer st.Close()
+	}
+	rows, err := st.QueryContext(ctx, a...)
 	if err != nil {
 		return Page{}, apperr.Wrap(err, "list orgs")
 	}
