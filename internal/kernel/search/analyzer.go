@@ -102,8 +102,8 @@ func Text(texts ...string) string {
 	return strings.Join(Terms(texts...), " ")
 }
 
-// Query is an analysed search query.
-type Query struct {
+// MatchQuery is a query analysed for Match (the registry's directory).
+type MatchQuery struct {
 	// Terms must all be present (bigrams and words).
 	Terms []string
 	// Single holds lone Chinese characters, which have no bigram and are
@@ -113,8 +113,8 @@ type Query struct {
 
 // ParseQuery analyses user input. Any input is accepted; what is not a term
 // is ignored, and at most MaxQueryTerms terms are kept.
-func ParseQuery(q string) Query {
-	var out Query
+func ParseQuery(q string) MatchQuery {
+	var out MatchQuery
 	seen := map[string]bool{}
 	tokenize(Normalize(q), func(tok string, han bool) {
 		if han && len([]rune(tok)) == 1 {
@@ -137,7 +137,7 @@ func ParseQuery(q string) Query {
 }
 
 // Empty reports whether the query has nothing to match.
-func (q Query) Empty() bool { return len(q.Terms) == 0 && len(q.Single) == 0 }
+func (q MatchQuery) Empty() bool { return len(q.Terms) == 0 && len(q.Single) == 0 }
 
 // Match returns a SQL condition selecting the rows of table (aliased as
 // alias) whose search_text holds every term. The SQLite form uses the
