@@ -5,13 +5,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/httpx"
-	"rainforest/internal/kernel/text"
 	"rainforest/internal/registry"
 )
 
@@ -34,10 +32,8 @@ func (a *App) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 	if in.Password == "" {
 		fs = append(fs, apperr.FieldError{Field: "password", Message: "is required"})
 	}
-	if msg := text.Line(in.Name); msg != "" {
-		fs = append(fs, apperr.FieldError{Field: "name", Message: msg})
-	} else if utf8.RuneCountInString(in.Name) > 100 {
-		fs = append(fs, apperr.FieldError{Field: "name", Message: "must be at most 100 characters"})
+	if err := auth.CheckTokenName(in.Name); err != nil {
+		fs = append(fs, apperr.As(err).Fields...)
 	}
 	if err := apperr.Fields(fs); err != nil {
 		httpx.Error(w, r, err)
@@ -263,8 +259,8 @@ func (a *App) apiPutMember(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	if uid == p.UserID && !p.IsAdmin() && in.Role != auth.OrgOwner {
-		httpx.Error(w, r, apperr.Field("role", "owners cannot step down themselves; ask another owner"))
+	if err := selfRoleRule(p, uid, in.Role, false); err != nil {
+		httpx.Error(w, r, err)
 		return
 	}
 	if err := a.Auth.SetMembership(r.Context(), uid, o.ID, in.Role); err != nil {
@@ -291,8 +287,8 @@ func (a *App) apiDeleteMember(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	if uid == p.UserID && !p.IsAdmin() {
-		httpx.Error(w, r, apperr.Field("user_id", "owners cannot remove themselves; ask another owner"))
+	if err := selfRoleRule(p, uid, "", true); err != nil {
+		httpx.Error(w, r, err)
 		return
 	}
 	if err := a.Auth.RemoveMembership(r.Context(), uid, o.ID); err != nil {

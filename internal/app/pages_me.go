@@ -2,6 +2,8 @@ package app
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/auth"
@@ -17,6 +19,10 @@ type meData struct {
 	Form      *ui.FormError // the account form's errors
 	Password  *ui.FormError // the password form's errors
 	NameValue string
+	Tokens    []auth.Token
+	TokenForm *ui.FormError // the new token form's errors
+	TokenName string
+	NewToken  string // a token just made, shown once
 }
 
 type meOrg struct {
@@ -47,6 +53,9 @@ func (a *App) meData(r *http.Request, p *auth.Principal) (meData, error) {
 	}
 	for _, m := range u.Memberships {
 		d.Orgs = append(d.Orgs, meOrg{Membership: m, Kind: i18n.T(lang, "orgkind."+m.OrgKind), Role: i18n.T(lang, "role."+m.Role), CanEdit: true})
+	}
+	if d.Tokens, err = a.Auth.Tokens(r.Context(), p.UserID); err != nil {
+		return meData{}, err
 	}
 	return d, nil
 }
@@ -173,4 +182,83 @@ func translated(r *http.Request, fe *ui.FormError) *ui.FormError {
 		out.Fields[k] = ui.FieldMessage(lang, v, nil)
 	}
 	return out
+}
+
+// postToken is POST /me/tokens: a named API token for myself, after the
+// password again. The token is shown on this answer only; it is not kept.
+func (a *App) postToken(w http.ResponseWriter, r *http.Request) {
+	p, err := pageUser(r)
+	if err != nil {
+		a.UI.Error(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		a.UI.Error(w, r, apperr.New(apperr.Malformed, "unreadable form"))
+		return
+	}
+	lang := ui.Lang(r.Context())
+	name, password := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password")
+	fail := func(status int, fe *ui.FormError) {
+		d, derr := a.meData(r, p)
+		if derr != nil {
+			a.UI.Error(w, r, derr)
+			return
+		}
+		d.TokenForm, d.TokenName = fe, name
+		a.UI.Render(w, r, status, "me", ui.NewPage(r, "me.title", d))
+	}
+	if name == "" {
+		fail(http.StatusUnprocessableEntity, translated(r, ui.FormErrorOf(apperr.Field("name", "is required"))))
+		return
+	}
+	if err := auth.CheckTokenName(name); err != nil {
+		fail(http.StatusUnprocessableEntity, translated(r, ui.FormErrorOf(err)))
+		return
+	}
+	if _, err := a.Auth.Login(r.Context(), p.Email, password, clientIP(r)); err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Unauthorized:
+			fail(http.StatusUnprocessableEntity, translated(r, ui.FormErrorOf(apperr.Field("password", "is wrong"))))
+		case apperr.TooMany:
+			fail(http.StatusTooManyRequests, &ui.FormError{Message: i18n.T(lang, "login.too_many"), Fields: map[string]string{"password": i18n.T(lang, "login.too_many")}})
+		default:
+			a.UI.Error(w, r, err)
+		}
+		return
+	}
+	tok, err := a.Auth.NewToken(r.Context(), p.UserID, name)
+	if err != nil {
+		a.UI.Error(w, r, err)
+		return
+	}
+	d, err := a.meData(r, p)
+	if err != nil {
+		a.UI.Error(w, r, err)
+		return
+	}
+	d.NewToken = tok
+	// The secret must not be cached or restored from history.
+	w.Header().Set("Cache-Control", "no-store")
+	page := ui.NewPage(r, "me.title", d)
+	page.Flash = "flash.token_created"
+	a.UI.Render(w, r, http.StatusCreated, "me", page)
+}
+
+// postRevokeToken is POST /me/tokens/{id}/revoke.
+func (a *App) postRevokeToken(w http.ResponseWriter, r *http.Request) {
+	p, err := pageUser(r)
+	if err != nil {
+		a.UI.Error(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		a.UI.Error(w, r, apperr.New(apperr.NotFound, "no token %q", r.PathValue("id")))
+		return
+	}
+	if err := a.Auth.RevokeToken(r.Context(), p.UserID, id); err != nil {
+		a.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/me?flash=flash.token_revoked#tokens", http.StatusSeeOther)
 }

@@ -743,7 +743,9 @@ func TestCatalogs(t *testing.T) {
 	}
 	gos, _ := filepath.Glob("pages*.go")
 	files = append(files, gos...)
-	files = append(files, "../registry/pages.go", "../kernel/ui/view.go")
+	regs, _ := filepath.Glob("../registry/pages*.go")
+	files = append(files, regs...)
+	files = append(files, "../kernel/ui/view.go")
 	if len(files) < 12 {
 		t.Fatalf("found only %d template and page files", len(files))
 	}
@@ -779,7 +781,7 @@ func TestCatalogs(t *testing.T) {
 		used["error."+strconv.Itoa(s)] = "error page"
 		used["error."+strconv.Itoa(s)+".help"] = "error page"
 	}
-	for _, a := range []string{"create", "update", "delete", "set"} {
+	for _, a := range []string{"create", "update", "delete", "set", "revoke"} {
 		used["audit.action."+a] = "audit"
 	}
 	for _, en := range []string{"org", "user", "membership", "park", "person"} {

@@ -114,6 +114,20 @@ func (w *world) freshPerson(org int64) int64 {
 	return int64(r.Map()["id"].(float64))
 }
 
+// freshToken issues an API token to the account uid and returns its id.
+func (w *world) freshToken(uid int64) int64 {
+	w.t.Helper()
+	ctx := context.Background()
+	if _, err := w.e.App.Auth.NewToken(ctx, uid, "matrix"); err != nil {
+		w.t.Fatal(err)
+	}
+	var id int64
+	if err := w.e.App.DB.Read.QueryRowContext(ctx, `SELECT id FROM api_tokens WHERE user_id = $1 ORDER BY id DESC LIMIT 1`, uid).Scan(&id); err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
 func (w *world) newUSCC() string {
 	w.seq++
 	return registry.SynthUSCC("91", "jingan", uint64(77000000+w.seq*13))
@@ -173,6 +187,13 @@ func matrix() []cell {
 		{route: "POST /api/v1/tokens", name: "token", req: func(w *world) (string, any) {
 			return "/api/v1/tokens", map[string]string{"email": "lab@demo.local", "password": demo.Password}
 		}, want: everyone(201)},
+		{route: "GET /api/v1/tokens", name: "my tokens", req: func(w *world) (string, any) { w.freshToken(w.self); return "/api/v1/tokens", nil }, want: signedIn(200)},
+		{route: "DELETE /api/v1/tokens/{id}", name: "revoke my token", req: func(w *world) (string, any) { return p("/api/v1/tokens/%d", w.freshToken(w.self)), nil },
+			want: signedIn(204)},
+		{route: "DELETE /api/v1/tokens/{id}", name: "revoke another account's token", req: func(w *world) (string, any) {
+			return p("/api/v1/tokens/%d", w.freshToken(w.users["lab@demo.local"])), nil
+		}, want: signedIn(404)},
+		{route: "DELETE /api/v1/tokens/{id}", name: "revoke no token", req: func(w *world) (string, any) { return p("/api/v1/tokens/%d", none), nil }, want: signedIn(404)},
 		{route: "GET /api/v1/me", name: "me", req: func(w *world) (string, any) { return "/api/v1/me", nil }, want: signedIn(200)},
 
 		{route: "GET /api/v1/users", name: "list users", req: func(w *world) (string, any) { return "/api/v1/users", nil }, want: only(200, 403, "admin")},

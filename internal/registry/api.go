@@ -3,12 +3,10 @@ package registry
 import (
 	"net/http"
 	"strconv"
-	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/httpx"
-	"rainforest/internal/kernel/text"
 )
 
 // API serves the registry's JSON endpoints; routes are listed in app.
@@ -168,18 +166,6 @@ func (a *API) CreatePark(w http.ResponseWriter, r *http.Request) {
 	}
 	var in Park
 	if err := httpx.Decode(w, r, &in); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	var fs []apperr.FieldError
-	for _, f := range []struct{ name, v string }{{"name_zh", in.NameZh}, {"name_en", in.NameEn}} {
-		if msg := text.Line(f.v); msg != "" {
-			fs = append(fs, apperr.FieldError{Field: f.name, Message: msg})
-		} else if utf8.RuneCountInString(f.v) > 200 {
-			fs = append(fs, apperr.FieldError{Field: f.name, Message: "must be at most 200 characters"})
-		}
-	}
-	if err := apperr.Fields(fs); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

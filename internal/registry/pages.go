@@ -129,6 +129,7 @@ type directoryData struct {
 	Districts      []ui.Option
 	TechFields     []ui.Option
 	Certifications []ui.Option
+	Parks          []parkGroup
 	Rows           []orgRow
 	NextURL        string
 	First          bool // the first page: no cursor
@@ -139,7 +140,7 @@ type directoryData struct {
 // filterLabel names a directory filter.
 func filterLabel(lang, name string) string {
 	switch name {
-	case "q", "kind", "district", "industry", "tech_field", "certification":
+	case "q", "kind", "district", "industry", "tech_field", "certification", "park_id":
 		return i18n.T(lang, "dir."+name)
 	}
 	return name
@@ -180,6 +181,11 @@ func (pg *Pages) Directory(w http.ResponseWriter, r *http.Request) {
 	for i, d := range ds {
 		slugs[i] = d.Slug
 	}
+	ps, err := pg.S.Parks(r.Context())
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
 	data := directoryData{
 		Q: f.Q, Industry: f.Industry,
 		Kinds:          ui.Options(Kinds, func(k string) string { return kindName(lang, k) }, f.Kind),
@@ -188,7 +194,8 @@ func (pg *Pages) Directory(w http.ResponseWriter, r *http.Request) {
 		Certifications: ui.Options(CertificationNames, func(c string) string { return certName(lang, c) }, f.Certification),
 		First:          f.Cursor == "",
 		Errors:         bad,
-		Filtered:       f.Q != "" || f.Kind != "" || f.District != "" || f.Industry != "" || f.TechField != "" || f.Certification != "",
+		Parks:          parkGroups(lang, ds, ps, f.ParkID),
+		Filtered:       f.Q != "" || f.Kind != "" || f.District != "" || f.Industry != "" || f.TechField != "" || f.Certification != "" || f.ParkID != 0,
 	}
 	for i := range res.Items {
 		data.Rows = append(data.Rows, rowOf(lang, ds, &res.Items[i]))
@@ -210,6 +217,7 @@ func (pg *Pages) Directory(w http.ResponseWriter, r *http.Request) {
 type fieldRow struct {
 	Label   string
 	Value   string
+	Href    string // a link for the value, such as the directory of a park
 	Unknown bool
 }
 
@@ -221,7 +229,9 @@ type orgPage struct {
 	Private     []fieldRow
 	ShowPrivate bool
 	CanEdit     bool
+	ShowMembers bool
 	People      []Person
+	PersonForms []personForm // with CanEdit: one per person, then the add form
 	Audit       []ui.AuditRow
 	ShowAudit   bool
 }
@@ -256,10 +266,8 @@ func (pg *Pages) display(ctx context.Context, lang string, ds []District, o *Org
 		if ps, err := pg.S.Parks(ctx); err == nil {
 			for _, p := range ps {
 				if p.ID == *o.ParkID {
-					row.Value = p.NameZh
-					if lang == "en" && p.NameEn != "" {
-						row.Value = p.NameEn
-					}
+					row.Value = parkName(lang, p)
+					row.Href = "/orgs?park_id=" + strconv.FormatInt(p.ID, 10)
 				}
 			}
 		}
@@ -305,12 +313,18 @@ func orgID(r *http.Request) (int64, error) {
 // Org is GET /orgs/{id}: the public profile for everyone, the private
 // figures for those who may see them.
 func (pg *Pages) Org(w http.ResponseWriter, r *http.Request) {
-	ctx, lang, p := r.Context(), ui.Lang(r.Context()), auth.From(r.Context())
 	id, err := orgID(r)
 	if err != nil {
 		pg.UI.Error(w, r, err)
 		return
 	}
+	pg.renderOrg(w, r, http.StatusOK, id, nil)
+}
+
+// renderOrg writes the organization page; failed, when given, is a person
+// form that came back with errors.
+func (pg *Pages) renderOrg(w http.ResponseWriter, r *http.Request, status int, id int64, failed *personForm) {
+	ctx, lang, p := r.Context(), ui.Lang(r.Context()), auth.From(r.Context())
 	o, err := pg.S.Get(ctx, p, id)
 	if err != nil {
 		pg.UI.Error(w, r, err)
@@ -326,7 +340,10 @@ func (pg *Pages) Org(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	data := orgPage{Org: o, ShowPrivate: !o.Restricted, CanEdit: CanEdit(p, &o), People: people}
+	data := orgPage{Org: o, ShowPrivate: !o.Restricted, CanEdit: CanEdit(p, &o), ShowMembers: CanSeePrivate(p, &o), People: people}
+	if data.CanEdit {
+		data.PersonForms = personForms(lang, o.ID, people, failed)
+	}
 	data.Name, data.Alt = names(lang, &o)
 	data.Description = o.DescriptionZh
 	if (lang == "en" && o.DescriptionEn != "") || data.Description == "" {
@@ -357,7 +374,7 @@ func (pg *Pages) Org(w http.ResponseWriter, r *http.Request) {
 	}
 	page := ui.NewPage(r, "", data)
 	page.Title = data.Name
-	pg.UI.Render(w, r, http.StatusOK, "org", page)
+	pg.UI.Render(w, r, status, "org", page)
 }
 
 // AuditLabel names the fields of audited records: the registry's own for
@@ -436,13 +453,10 @@ func (pg *Pages) editForm(ctx context.Context, lang string, p *auth.Principal, o
 	for i, pk := range ps {
 		parkIDs[i] = strconv.FormatInt(pk.ID, 10)
 	}
-	parkName := func(id string) string {
+	parkLabel := func(id string) string {
 		for _, pk := range ps {
 			if strconv.FormatInt(pk.ID, 10) == id {
-				if lang == "en" && pk.NameEn != "" {
-					return pk.NameEn
-				}
-				return pk.NameZh
+				return parkName(lang, pk)
 			}
 		}
 		return id
@@ -479,7 +493,7 @@ func (pg *Pages) editForm(ctx context.Context, lang string, p *auth.Principal, o
 			ff.Options = ui.Options(slugs, func(s string) string { return districtName(lang, ds, s) }, ff.Value)
 		case "park_id":
 			ff.Type = "select"
-			ff.Options = ui.Options(parkIDs, parkName, ff.Value)
+			ff.Options = ui.Options(parkIDs, parkLabel, ff.Value)
 		case "tech_field":
 			ff.Type = "select"
 			ff.Options = ui.Options(TechFields, func(t string) string { return techName(lang, t) }, ff.Value)

@@ -11,12 +11,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/search"
+	"rainforest/internal/kernel/text"
 )
 
 // District is one of the city's districts.
@@ -142,6 +144,13 @@ func (s *Service) CreatePark(ctx context.Context, p Park) (Park, error) {
 	p.Slug = strings.ToLower(strings.TrimSpace(p.Slug))
 	if p.Slug == "" || len(p.Slug) > 80 || strings.Trim(p.Slug, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
 		fs = append(fs, apperr.FieldError{Field: "slug", Message: "must be lower-case letters, digits and hyphens"})
+	}
+	for _, f := range []struct{ name, v string }{{"name_zh", p.NameZh}, {"name_en", p.NameEn}} {
+		if msg := text.Line(f.v); msg != "" {
+			fs = append(fs, apperr.FieldError{Field: f.name, Message: msg})
+		} else if utf8.RuneCountInString(f.v) > 200 {
+			fs = append(fs, apperr.FieldError{Field: f.name, Message: "must be at most 200 characters"})
+		}
 	}
 	if strings.TrimSpace(p.NameZh) == "" {
 		fs = append(fs, apperr.FieldError{Field: "name_zh", Message: "is required"})
