@@ -138,6 +138,23 @@ func TestBrowserEditProfile(t *testing.T) {
 		t.Fatalf("database after the browser's save: employees %v, description %q", got.Employees, got.DescriptionEn)
 	}
 
+	// A person added on the organization page, through its folded form.
+	do("add a person",
+		chromedp.Navigate(e.Srv.URL+"/orgs/"+strconv.FormatInt(o.ID, 10)),
+		chromedp.Click(css("details.person-add summary")),
+		chromedp.WaitVisible(css("#p0-name_zh")),
+		chromedp.SendKeys(css("#p0-name_zh"), "浏览器测试"),
+		chromedp.SendKeys(css("#p0-title"), "QA"),
+		chromedp.Click(css(`details.person-add button[type="submit"]`)),
+		chromedp.WaitVisible(css(".flash")),
+	)
+	if p := personNamed(peopleOf(t, e, o.ID), "浏览器测试"); p == nil || p.Title != "QA" {
+		t.Fatalf("the person added in the browser: %+v", p)
+	}
+	if s := text(); !strings.Contains(s, "浏览器测试") {
+		t.Errorf("the organization page does not list the new person: %.300q", s)
+	}
+
 	// The directory searches as one types, through htmx, and keeps the
 	// address in step.
 	do("search the directory",
@@ -193,7 +210,7 @@ func TestBrowserEditProfile(t *testing.T) {
 	do("phone viewport", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile))
 	for _, to := range []string{"zh", "en"} {
 		do("language "+to, chromedp.Navigate(e.Srv.URL+"/lang?to="+to+"&back=/"), chromedp.WaitVisible(css("#by-kind")))
-		for _, p := range []string{"/", "/orgs", "/orgs?q=" + "%E4%BA%91%E6%9D%89", "/orgs/" + id, "/orgs/" + id + "/edit", "/me", "/audit", "/login"} {
+		for _, p := range []string{"/", "/orgs", "/orgs?q=" + "%E4%BA%91%E6%9D%89", "/orgs/" + id, "/orgs/" + id + "/edit", "/orgs/" + id + "/members", "/me", "/audit", "/login"} {
 			do("open "+p, chromedp.Navigate(e.Srv.URL+p), chromedp.WaitVisible(css("main")))
 			w, err := chromedp.Run(ctx, chromedp.Evaluate[[]int]("[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
 			if err != nil {
