@@ -16,6 +16,7 @@ import (
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/httpx"
 	"rainforest/internal/kernel/ui"
+	"rainforest/internal/programs"
 	"rainforest/internal/registry"
 )
 
@@ -34,6 +35,7 @@ type App struct {
 	DB       *db.DB
 	Auth     *auth.Service
 	Registry *registry.Service
+	Programs *programs.Service
 	UI       *ui.Renderer
 
 	cfg     Config
@@ -56,14 +58,19 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		log:      cfg.Logger,
 		quiet:    cfg.Quiet,
 	}
+	a.Programs = &programs.Service{DB: d, Registry: a.Registry}
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	// The national programs every installation carries (idempotent).
+	if err := a.Programs.EnsureBuiltin(context.Background()); err != nil {
+		return nil, err
 	}
 	pages, err := fs.Sub(templates, "templates")
 	if err != nil {
 		return nil, err
 	}
-	a.UI, err = ui.New(pages, registry.Templates())
+	a.UI, err = ui.New(pages, registry.Templates(), programs.Templates())
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"rainforest/internal/kernel/db/dbtest"
 	"rainforest/internal/kernel/i18n"
 	"rainforest/internal/kernel/ui"
+	"rainforest/internal/programs"
 	"rainforest/internal/registry"
 )
 
@@ -737,7 +738,7 @@ func TestCatalogs(t *testing.T) {
 	tmplKey := regexp.MustCompile(`\.(T|N|Plural) "([a-z0-9_.]+)"`)
 	goKey := regexp.MustCompile(`i18n\.T\((?:lang|ui\.Lang\([^)]*\)|"zh"|"en"), "([a-z0-9_.]+)"`)
 	var files []string
-	for _, dir := range []string{"templates", "../registry/templates", "../kernel/ui/templates"} {
+	for _, dir := range []string{"templates", "../registry/templates", "../programs/templates", "../kernel/ui/templates"} {
 		fs, _ := filepath.Glob(filepath.Join(dir, "*.html"))
 		files = append(files, fs...)
 	}
@@ -745,6 +746,8 @@ func TestCatalogs(t *testing.T) {
 	files = append(files, gos...)
 	regs, _ := filepath.Glob("../registry/pages*.go")
 	files = append(files, regs...)
+	progs, _ := filepath.Glob("../programs/pages*.go")
+	files = append(files, progs...)
 	files = append(files, "../kernel/ui/view.go")
 	if len(files) < 12 {
 		t.Fatalf("found only %d template and page files", len(files))
@@ -770,6 +773,9 @@ func TestCatalogs(t *testing.T) {
 	// Keys made from vocabularies.
 	for _, k := range registry.CatalogKeys() {
 		used[k] = "registry vocabulary"
+	}
+	for _, k := range programs.CatalogKeys() {
+		used[k] = "programs vocabulary"
 	}
 	for _, k := range ui.FieldMessageKeys() {
 		used[k] = "field messages"

@@ -318,6 +318,50 @@ func matrix() []cell {
 		{route: "DELETE /api/v1/people/{id}", name: "a person of a Jing'an firm", req: func(w *world) (string, any) { return p("/api/v1/people/%d", w.freshPerson(w.jinganIP)), nil },
 			want: only(204, 403, "admin")},
 		{route: "DELETE /api/v1/people/{id}", name: "no person", req: func(w *world) (string, any) { return p("/api/v1/people/%d", none), nil }, want: signedIn(404)},
+
+		// Programs (module M2).
+		{route: "GET /api/v1/programs", name: "catalog", req: func(w *world) (string, any) { return "/api/v1/programs", nil }, want: everyone(200)},
+		{route: "POST /api/v1/programs", name: "a Jing'an program", req: func(w *world) (string, any) { return "/api/v1/programs", w.programBody() },
+			want: only(201, 403, "admin", "officer.jingan")},
+		{route: "GET /api/v1/programs/{ref}", name: "a built-in", req: func(w *world) (string, any) { return "/api/v1/programs/hnte-certification", nil }, want: everyone(200)},
+		{route: "GET /api/v1/programs/{ref}", name: "a Jing'an draft", req: func(w *world) (string, any) { return "/api/v1/programs/" + w.freshDraft(), nil },
+			want: expect{anon: 404, others: 404, allowed: 200, roles: []string{"admin", "officer.jingan"}}},
+		{route: "GET /api/v1/programs/{ref}", name: "no program", req: func(w *world) (string, any) { return "/api/v1/programs/no-such-program", nil }, want: everyone(404)},
+		{route: "PATCH /api/v1/programs/{ref}", name: "a published Jing'an program", req: func(w *world) (string, any) {
+			return "/api/v1/programs/jingan-invention-patent-award", map[string]any{"summary_en": "Edited by the matrix"}
+		}, want: only(200, 403, "admin", "officer.jingan")},
+		{route: "PATCH /api/v1/programs/{ref}", name: "a Jing'an draft", req: func(w *world) (string, any) {
+			return "/api/v1/programs/" + w.freshDraft(), map[string]any{"summary_en": "Edited by the matrix"}
+		}, want: expect{anon: 401, others: 404, allowed: 200, roles: []string{"admin", "officer.jingan"}}},
+		{route: "PATCH /api/v1/programs/{ref}", name: "a built-in", req: func(w *world) (string, any) {
+			return "/api/v1/programs/scitech-sme", map[string]any{"summary_en": "Edited by the matrix"}
+		}, want: only(200, 403, "admin")},
+		{route: "PATCH /api/v1/programs/{ref}", name: "no program", req: func(w *world) (string, any) { return "/api/v1/programs/no-such-program", map[string]any{"fund_code": "X"} }, want: signedIn(404)},
+		{route: "GET /api/v1/programs/{ref}/preview", name: "a Jing'an program", req: func(w *world) (string, any) { return "/api/v1/programs/jingan-small-micro-scitech/preview", nil },
+			want: only(200, 403, "admin", "officer.jingan")},
+		{route: "GET /api/v1/programs/{ref}/preview", name: "a Xuhui program", req: func(w *world) (string, any) { return "/api/v1/programs/xuhui-sme-loan-risk/preview", nil },
+			want: only(200, 403, "admin", "officer.xuhui")},
+		{route: "POST /api/v1/programs/{ref}/publish", name: "a Jing'an draft", req: func(w *world) (string, any) { return "/api/v1/programs/" + w.freshDraft() + "/publish", nil },
+			want: expect{anon: 401, others: 404, allowed: 200, roles: []string{"admin", "officer.jingan"}}},
+		{route: "POST /api/v1/programs/{ref}/publish", name: "a published program", req: func(w *world) (string, any) { return "/api/v1/programs/jingan-little-giant/publish", nil },
+			want: only(409, 403, "admin", "officer.jingan")},
+		{route: "POST /api/v1/programs/{ref}/close", name: "a Jing'an program", req: func(w *world) (string, any) { return "/api/v1/programs/jingan-patent-insurance/close", nil },
+			want: only(200, 403, "admin", "officer.jingan")},
+		{route: "POST /api/v1/programs/{ref}/close", name: "no program", req: func(w *world) (string, any) { return "/api/v1/programs/424242/close", nil }, want: signedIn(404)},
+		{route: "POST /api/v1/programs/{ref}/evaluate", name: "self-check", req: func(w *world) (string, any) {
+			return "/api/v1/programs/jingan-small-micro-scitech/evaluate", map[string]any{"registered_district": "jingan", "tax_district": "jingan", "employees": 30, "revenue_yuan": 9000000}
+		}, want: everyone(200)},
+		{route: "POST /api/v1/programs/{ref}/evaluate", name: "impossible profile", req: func(w *world) (string, any) {
+			return "/api/v1/programs/jingan-small-micro-scitech/evaluate", map[string]any{"employees": 10, "rd_staff": 20}
+		}, want: everyone(422)},
+		{route: "POST /api/v1/programs/{ref}/evaluate", name: "a draft", req: func(w *world) (string, any) {
+			return "/api/v1/programs/" + w.freshDraft() + "/evaluate", map[string]any{"registered_district": "jingan"}
+		}, want: expect{anon: 404, others: 404, allowed: 200, roles: []string{"admin", "officer.jingan"}}},
+		{route: "GET /api/v1/orgs/{id}/eligibility", name: "programs for Yunshan", req: func(w *world) (string, any) { return p("/api/v1/orgs/%d/eligibility", w.yunshan), nil },
+			want: only(200, 403, "admin", "officer.jingan", "enterprise")},
+		{route: "GET /api/v1/orgs/{id}/eligibility", name: "programs for Fudan", req: func(w *world) (string, any) { return p("/api/v1/orgs/%d/eligibility", w.fudan), nil },
+			want: only(200, 403, "admin", "university")},
+		{route: "GET /api/v1/orgs/{id}/eligibility", name: "programs for no org", req: func(w *world) (string, any) { return p("/api/v1/orgs/%d/eligibility", none), nil }, want: signedIn(404)},
 	}
 }
 

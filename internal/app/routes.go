@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"rainforest/internal/programs"
 	"rainforest/internal/registry"
 )
 
@@ -26,6 +27,8 @@ func (r Route) API() bool { return strings.HasPrefix(r.Path, "/api/") }
 func (a *App) Routes() []Route {
 	reg := &registry.API{S: a.Registry}
 	regPages := &registry.Pages{S: a.Registry, UI: a.UI, Auth: a.Auth}
+	prog := &programs.API{S: a.Programs}
+	progPages := &programs.Pages{S: a.Programs, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -59,6 +62,17 @@ func (a *App) Routes() []Route {
 		{"PATCH", "/api/v1/people/{id}", reg.PatchPerson},
 		{"DELETE", "/api/v1/people/{id}", reg.DeletePerson},
 
+		// Programs.
+		{"GET", "/api/v1/programs", prog.ListPrograms},
+		{"POST", "/api/v1/programs", prog.CreateProgram},
+		{"GET", "/api/v1/programs/{ref}", prog.GetProgram},
+		{"PATCH", "/api/v1/programs/{ref}", prog.PatchProgram},
+		{"GET", "/api/v1/programs/{ref}/preview", prog.PreviewProgram},
+		{"POST", "/api/v1/programs/{ref}/publish", prog.PublishProgram},
+		{"POST", "/api/v1/programs/{ref}/close", prog.CloseProgram},
+		{"POST", "/api/v1/programs/{ref}/evaluate", prog.EvaluateProgram},
+		{"GET", "/api/v1/orgs/{id}/eligibility", prog.Eligibility},
+
 		// Pages.
 		{"GET", "/{$}", a.pageHome},
 		{"GET", "/login", a.pageLogin},
@@ -82,6 +96,18 @@ func (a *App) Routes() []Route {
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},
+		{"GET", "/orgs/{id}/programs", progPages.ForOrg},
+		{"GET", "/programs", progPages.Catalog},
+		{"GET", "/programs/new", progPages.New},
+		{"POST", "/programs/new", progPages.Create},
+		{"GET", "/programs/{slug}", progPages.Program},
+		{"GET", "/programs/{slug}/edit", progPages.Edit},
+		{"POST", "/programs/{slug}/edit", progPages.Save},
+		{"GET", "/programs/{slug}/preview", progPages.Preview},
+		{"POST", "/programs/{slug}/publish", progPages.Publish},
+		{"POST", "/programs/{slug}/close", progPages.Close},
+		{"GET", "/programs/{slug}/check", progPages.Check},
+		{"POST", "/programs/{slug}/check", progPages.RunCheck},
 		{"POST", "/orgs/{id}/people", regPages.AddPerson},
 		{"POST", "/orgs/{id}/people/{person_id}", regPages.SavePerson},
 		{"POST", "/orgs/{id}/people/{person_id}/delete", regPages.RemovePerson},

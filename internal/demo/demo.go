@@ -160,6 +160,10 @@ func Seeded(ctx context.Context, d *db.DB) (bool, error) {
 // Seed writes the demo city in one transaction, unless it is there.
 func Seed(ctx context.Context, d *db.DB, reg *registry.Service) (created bool, err error) {
 	if ok, err := Seeded(ctx, d); err != nil || ok {
+		if err == nil {
+			// A city seeded before the district programs existed gets them.
+			err = SeedPrograms(ctx, d, reg)
+		}
 		return false, err
 	}
 	hash, err := auth.HashPassword(Password)
@@ -279,6 +283,9 @@ func Seed(ctx context.Context, d *db.DB, reg *registry.Service) (created bool, e
 			After: map[string]any{"organizations": len(orgIDs), "accounts": len(Accounts), "parks": len(parks)}})
 	})
 	reg.Changed()
+	if err == nil {
+		err = SeedPrograms(ctx, d, reg)
+	}
 	return err == nil, err
 }
 
