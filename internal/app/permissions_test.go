@@ -336,7 +336,9 @@ func matrix() []cell {
 		{route: "PATCH /api/v1/programs/{ref}", name: "a built-in", req: func(w *world) (string, any) {
 			return "/api/v1/programs/scitech-sme", map[string]any{"summary_en": "Edited by the matrix"}
 		}, want: only(200, 403, "admin")},
-		{route: "PATCH /api/v1/programs/{ref}", name: "no program", req: func(w *world) (string, any) { return "/api/v1/programs/no-such-program", map[string]any{"fund_code": "X"} }, want: signedIn(404)},
+		{route: "PATCH /api/v1/programs/{ref}", name: "no program", req: func(w *world) (string, any) {
+			return "/api/v1/programs/no-such-program", map[string]any{"fund_code": "X"}
+		}, want: signedIn(404)},
 		{route: "GET /api/v1/programs/{ref}/preview", name: "a Jing'an program", req: func(w *world) (string, any) { return "/api/v1/programs/jingan-small-micro-scitech/preview", nil },
 			want: only(200, 403, "admin", "officer.jingan")},
 		{route: "GET /api/v1/programs/{ref}/preview", name: "a Xuhui program", req: func(w *world) (string, any) { return "/api/v1/programs/xuhui-sme-loan-risk/preview", nil },
