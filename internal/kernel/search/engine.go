@@ -106,35 +106,43 @@ func (ix *Index) Search(ctx context.Context, r DBTX, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, apperr.Wrap(err, "search figures")
 	}
+	nq, nf := len(p.terms), len(ix.Fields)
+	var df []int
 	var cands []*cand
-	if p.browse {
+	relaxed := false
+	switch {
+	case p.browse:
 		cands, err = ix.all(ctx, r)
-	} else {
-		cands, err = ix.postings(ctx, r, p.terms)
+	default:
+		if df, err = ix.docFreq(ctx, r, p.terms); err != nil {
+			break
+		}
+		if !q.Any && nq > 1 && !slices.Contains(df, 0) {
+			allowed := 0
+			if len(q.Facets) > 0 {
+				allowed = 1
+			}
+			cands, err = ix.intersect(ctx, r, p.terms, df, q.Filters, allowed)
+			if err != nil || len(cands) > 0 {
+				break
+			}
+		}
+		// Any term, or all terms when some term is in no document: every
+		// posting of every term.
+		relaxed = !q.Any && nq > 1
+		cands, err = ix.postings(ctx, r, p.terms, allTerms(nq), nil)
 	}
 	if err != nil {
 		return Result{}, apperr.Wrap(err, "search postings")
 	}
 	ix.filterCands(cands, q.Filters)
 
-	nq, nf := len(p.terms), len(ix.Fields)
 	if !p.browse {
-		// Document frequency of each query term, over the whole index.
-		df := make([]int, nq)
-		for _, c := range cands {
-			for i := range nq {
-				for f := range nf {
-					if c.tf[i*nf+f] > 0 {
-						df[i]++
-						break
-					}
-				}
-			}
-		}
-		n := max(docs, len(cands))
+		n := max(docs, 1)
 		idf := make([]float64, nq)
 		for i := range nq {
-			idf[i] = math.Log(1 + (float64(n)-float64(df[i])+0.5)/(float64(df[i])+0.5))
+			x := float64(min(df[i], n))
+			idf[i] = math.Log(1 + (float64(n)-x+0.5)/(x+0.5))
 		}
 		avg := make([]float64, nf)
 		for f := range nf {
@@ -151,6 +159,7 @@ func (ix *Index) Search(ctx context.Context, r DBTX, q Query) (Result, error) {
 			return Result{}, apperr.Wrap(err, "search suggestions")
 		}
 	}
+
 	// Which documents match: all terms, or any when none holds all.
 	need := nq
 	if q.Any || p.browse {
@@ -165,11 +174,15 @@ func (ix *Index) Search(ctx context.Context, r DBTX, q Query) (Result, error) {
 		}
 		return n
 	}
+	if relaxed {
+		need = 1
+	}
 	res.Total = count()
 	if res.Total == 0 && need > 1 {
-		need, res.Relaxed = 1, true
+		need, relaxed = 1, true
 		res.Total = count()
 	}
+	res.Relaxed = relaxed && res.Total > 0
 	var hits []*cand
 	var facetable []*cand
 	for _, c := range cands {
@@ -315,11 +328,17 @@ func (ix *Index) figures(ctx context.Context, r DBTX) (docs int, length []int, e
 	return docs, length, rows.Err()
 }
 
-// postings reads the postings of every query term and gathers them by
-// document. Occurrences are summed as integers, so that the order the
-// engine returns rows in cannot change a score.
-func (ix *Index) postings(ctx context.Context, r DBTX, terms []qterm) ([]*cand, error) {
-	nq, nf := len(terms), len(ix.Fields)
+func allTerms(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// docFreq reads how many documents hold each query term (for a lone
+// Chinese character, the sum over the terms that contain it).
+func (ix *Index) docFreq(ctx context.Context, r DBTX, terms []qterm) ([]int, error) {
 	owners := map[string][]int{}
 	var list []string
 	for i, t := range terms {
@@ -332,34 +351,134 @@ func (ix *Index) postings(ctx context.Context, r DBTX, terms []qterm) ([]*cand, 
 	}
 	var a db.Args
 	a.Add(ix.Name)
-	rows, err := r.QueryContext(ctx, `SELECT term, doc, data FROM search_postings WHERE idx = $1 AND term IN (`+db.List(&a, list)+`)`, a...)
+	rows, err := r.QueryContext(ctx, `SELECT term, df FROM search_terms WHERE idx = $1 AND term IN (`+db.List(&a, list)+`)`, a...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	byID := map[int64]*cand{}
+	df := make([]int, len(terms))
+	for rows.Next() {
+		var term string
+		var n int
+		if err := rows.Scan(&term, &n); err != nil {
+			return nil, err
+		}
+		for _, i := range owners[term] {
+			df[i] += n
+		}
+	}
+	return df, rows.Err()
+}
+
+// intersect finds the documents that hold every term, rarest term first:
+// it reads every posting of the rarest, keeps the documents that fail at
+// most allowed filters, then reads the other terms' postings for those
+// documents only (looked up by document when they are few against the
+// term's, read in full and sifted otherwise), dropping the documents that
+// lack a term.
+func (ix *Index) intersect(ctx context.Context, r DBTX, terms []qterm, df []int, filters map[string][]string, allowed int) ([]*cand, error) {
+	order := allTerms(len(terms))
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(df[x], df[y]) })
+	cands, err := ix.postings(ctx, r, terms, order[:1], nil)
+	if err != nil {
+		return nil, err
+	}
+	ix.filterCands(cands, filters)
+	cands = slices.DeleteFunc(cands, func(c *cand) bool { return c.fails > allowed })
+	nf := len(ix.Fields)
+	for _, i := range order[1:] {
+		if len(cands) == 0 {
+			return nil, nil
+		}
+		byID := make(map[int64]*cand, len(cands))
+		for _, c := range cands {
+			byID[c.id] = c
+		}
+		if len(cands)*4 < df[i] {
+			ids := make([]int64, 0, len(cands))
+			for _, c := range cands {
+				ids = append(ids, c.id)
+			}
+			slices.Sort(ids)
+			for chunk := range slices.Chunk(ids, 500) {
+				if _, err := ix.postings(ctx, r, terms, []int{i}, byID, chunk...); err != nil {
+					return nil, err
+				}
+			}
+		} else if _, err := ix.postings(ctx, r, terms, []int{i}, byID); err != nil {
+			return nil, err
+		}
+		cands = slices.DeleteFunc(cands, func(c *cand) bool {
+			for f := range nf {
+				if c.tf[i*nf+f] > 0 {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	return cands, nil
+}
+
+// postings reads the postings of the query terms which (all of their
+// alternatives), of the documents ids when given. With byID nil every
+// document found becomes a candidate; otherwise only the candidates in
+// byID are added to, and the others skipped. Occurrences are summed as
+// integers, so that the order the engine returns rows in cannot change a
+// score.
+func (ix *Index) postings(ctx context.Context, r DBTX, terms []qterm, which []int, byID map[int64]*cand, ids ...int64) ([]*cand, error) {
+	nq, nf := len(terms), len(ix.Fields)
+	owners := map[string][]int{}
+	var list []string
+	for _, i := range which {
+		for _, alt := range terms[i].alts {
+			if _, ok := owners[alt]; !ok {
+				list = append(list, alt)
+			}
+			owners[alt] = append(owners[alt], i)
+		}
+	}
+	var a db.Args
+	a.Add(ix.Name)
+	q := `SELECT term, doc, data FROM search_postings WHERE idx = $1 AND term IN (` + db.List(&a, list) + `)`
+	if len(ids) > 0 {
+		q += ` AND doc IN (` + db.List(&a, ids) + `)`
+	}
+	rows, err := r.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	create := byID == nil
+	if create {
+		byID = map[int64]*cand{}
+	}
 	var cands []*cand
 	var term, data sql.RawBytes
 	var id int64
 	var fs []fld
 	var slab []int32
+	seen := map[string]string{}
 	for rows.Next() {
 		if err := rows.Scan(&term, &id, &data); err != nil {
 			return nil, err
+		}
+		c := byID[id]
+		if c == nil && !create {
+			continue
 		}
 		var rest []byte
 		fs, rest, err = decodeFields(data, fs)
 		if err != nil {
 			return nil, err
 		}
-		c := byID[id]
 		if c == nil {
 			if len(slab) < nq*nf+nf {
 				slab = make([]int32, 1024*(nq*nf+nf))
 			}
-			c = &cand{id: id, tf: slab[: nq*nf : nq*nf], length: slab[nq*nf : nq*nf+nf : nq*nf+nf]}
+			c = &cand{id: id, tf: slab[:nq*nf:nq*nf], length: slab[nq*nf : nq*nf+nf : nq*nf+nf]}
 			slab = slab[nq*nf+nf:]
-			if c.filters, err = decodeFilters(rest); err != nil {
+			if c.filters, err = decodeFilters(rest, seen); err != nil {
 				return nil, err
 			}
 			byID[id] = c
@@ -388,6 +507,7 @@ func (ix *Index) all(ctx context.Context, r DBTX) ([]*cand, error) {
 	var cands []*cand
 	var data sql.RawBytes
 	var fs []fld
+	seen := map[string]string{}
 	for rows.Next() {
 		c := &cand{}
 		if err := rows.Scan(&c.id, &data); err != nil {
@@ -398,7 +518,7 @@ func (ix *Index) all(ctx context.Context, r DBTX) ([]*cand, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c.filters, err = decodeFilters(rest); err != nil {
+		if c.filters, err = decodeFilters(rest, seen); err != nil {
 			return nil, err
 		}
 		cands = append(cands, c)
@@ -422,6 +542,7 @@ func (ix *Index) filterCands(cands []*cand, filters map[string][]string) {
 		ws = append(ws, w)
 	}
 	for _, c := range cands {
+		c.fails, c.failed = 0, 0
 		for _, w := range ws {
 			ok := false
 			for _, fv := range c.filters {

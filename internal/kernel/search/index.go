@@ -306,8 +306,10 @@ func decodeFields(b []byte, fs []fld) ([]fld, []byte, error) {
 	return fs, b, nil
 }
 
-// decodeFilters reads the filter values that follow the fields.
-func decodeFilters(b []byte) ([]filterValue, error) {
+// decodeFilters reads the filter values that follow the fields. Values
+// are interned in seen, when given: a search meets the same few values in
+// thousands of postings.
+func decodeFilters(b []byte, seen map[string]string) ([]filterValue, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
 		return nil, errCorrupt
@@ -325,7 +327,14 @@ func decodeFilters(b []byte) ([]filterValue, error) {
 			return nil, errCorrupt
 		}
 		b = b[k:]
-		out = append(out, filterValue{int(name), string(b[:l])})
+		v, ok := seen[string(b[:l])]
+		if !ok {
+			v = string(b[:l])
+			if seen != nil {
+				seen[v] = v
+			}
+		}
+		out = append(out, filterValue{int(name), v})
 		b = b[l:]
 	}
 	return out, nil
@@ -440,6 +449,11 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 	if err := batch(ctx, tx, name, `DELETE FROM search_docs WHERE idx = $1 AND doc IN (`, `)`, singles(delDocs)); err != nil {
 		return wrap("delete documents of", err)
 	}
+	// In term order, as the table is: the inserts of a batch land close
+	// together.
+	slices.SortFunc(insPostings, func(x, y []any) int {
+		return cmp.Or(strings.Compare(x[0].(string), y[0].(string)), cmp.Compare(x[1].(int64), y[1].(int64)))
+	})
 	if err := batch(ctx, tx, name, `INSERT INTO search_postings (idx, term, doc, data) VALUES `, ``, insPostings); err != nil {
 		return wrap("insert postings of", err)
 	}

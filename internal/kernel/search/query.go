@@ -1,8 +1,11 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
 
 	"rainforest/internal/kernel/apperr"
 )
@@ -83,13 +86,23 @@ func parseText(text string) (parsed, error) {
 		return p, nil
 	}
 	seen := map[string]bool{}
+	stop := 0
 	Analyze(text, func(t Token) {
-		if seen[t.Term] || len(p.terms) >= MaxTerms {
+		if seen[t.Term] || len(p.terms)-stop >= MaxTerms {
 			return
 		}
 		seen[t.Term] = true
+		if t.Kind == Word && english.IsStopWord(t.Term) {
+			stop++
+		}
 		p.terms = append(p.terms, qterm{Token: t, alts: []string{t.Term}})
 	})
+	if stop > 0 && stop < len(p.terms) {
+		// English stop words (the, of, and...) count only in a query
+		// made of nothing else.
+		p.terms = slices.DeleteFunc(p.terms, func(t qterm) bool { return t.Kind == Word && english.IsStopWord(t.Term) })
+	}
+	p.terms = p.terms[:min(len(p.terms), MaxTerms)]
 	return p, nil
 }
 
