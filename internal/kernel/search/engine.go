@@ -476,7 +476,7 @@ func (ix *Index) postings(ctx context.Context, r DBTX, terms []qterm, which []in
 			if len(slab) < nq*nf+nf {
 				slab = make([]int32, 1024*(nq*nf+nf))
 			}
-			c = &cand{id: id, tf: slab[:nq*nf:nq*nf], length: slab[nq*nf : nq*nf+nf : nq*nf+nf]}
+			c = &cand{id: id, tf: slab[: nq*nf : nq*nf], length: slab[nq*nf : nq*nf+nf : nq*nf+nf]}
 			slab = slab[nq*nf+nf:]
 			if c.filters, err = decodeFilters(rest, seen); err != nil {
 				return nil, err
