@@ -1,9 +1,6 @@
-// Package search is the platform's bilingual analyzer: it turns Chinese and
-// English text into the terms that the database indexes (FTS5 on SQLite, a
-// GIN-indexed array on PostgreSQL) and that queries are matched against.
-// Chinese runs become overlapping bigrams, so that any two-character
-// substring of a name finds it; Latin letters and digits become lower-case
-// words.
+// The directory's analyzer: unstemmed terms for the search_text columns of
+// migration 0002, matched by FTS5 on SQLite and a GIN array on PostgreSQL.
+
 package search
 
 import (

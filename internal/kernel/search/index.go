@@ -385,7 +385,10 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE search_fields SET docs = docs WHERE idx = $1`, ix.Name); err != nil {
+	// The index's own row (field "") is the lock: created if need be, and
+	// one row, so that writers cannot take locks in different orders.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_fields (idx, field, docs, length) VALUES ($1, '', 0, 0)
+		ON CONFLICT (idx, field) DO UPDATE SET docs = search_fields.docs`, ix.Name); err != nil {
 		return wrap("lock", err)
 	}
 	olds, err := ix.readOld(ctx, tx, ids)
@@ -485,7 +488,7 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 		return wrap("drop terms of", err)
 	}
 
-	var figures [][]any
+	figures := [][]any{{"", docDelta, 0}}
 	for i, f := range ix.Fields {
 		figures = append(figures, []any{f.Name, docDelta, lenDelta[i]})
 	}

@@ -42,7 +42,8 @@ CREATE TABLE search_terms (
 CREATE INDEX search_terms_tail ON search_terms (idx, tail) WHERE tail <> '';
 
 -- Per index and field: the number of documents and the total length of the
--- field, for the average field length of BM25F.
+-- field, for the average field length of BM25F. The row of field '' holds
+-- the index's document count and is the lock its writers queue on.
 CREATE TABLE search_fields (
 	idx TEXT COLLATE "C" NOT NULL,
 	field TEXT COLLATE "C" NOT NULL,
