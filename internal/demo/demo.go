@@ -308,7 +308,8 @@ func trim(s string) string {
 }
 
 // fillYunshan gives the demo enterprise a complete profile of a Jing'an
-// software SME that is close to, but not yet, a high-tech enterprise.
+// software SME, a certified sci-tech SME whose figures already pass the
+// high-tech enterprise pre-check.
 func fillYunshan(o *registry.Org) {
 	p := o.Private
 	p.Employees, p.RDStaff = ptr[int64](48), ptr[int64](9)
