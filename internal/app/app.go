@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -66,11 +65,8 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	if err := a.Programs.EnsureBuiltin(context.Background()); err != nil {
 		return nil, err
 	}
-	pages, err := fs.Sub(templates, "templates")
-	if err != nil {
-		return nil, err
-	}
-	a.UI, err = ui.New(pages, registry.Templates(), programs.Templates())
+	var err error
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates())
 	if err != nil {
 		return nil, err
 	}

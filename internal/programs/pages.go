@@ -24,13 +24,7 @@ import (
 var templateFS embed.FS
 
 // Templates returns the programs' page templates.
-func Templates() fs.FS {
-	s, err := fs.Sub(templateFS, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func Templates() fs.FS { return ui.Templates(templateFS) }
 
 // Pages serves the programs' web pages.
 type Pages struct {

@@ -25,13 +25,7 @@ import (
 var templateFS embed.FS
 
 // Templates returns the registry's page templates.
-func Templates() fs.FS {
-	s, err := fs.Sub(templateFS, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
+func Templates() fs.FS { return ui.Templates(templateFS) }
 
 // Pages serves the registry's web pages.
 type Pages struct {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"rainforest/internal/kernel/apperr"
 	"runtime"
 	"strconv"
 	"strings"
@@ -279,4 +280,25 @@ func List[T any](a *Args, vs []T) string {
 		b.WriteString(a.Add(v))
 	}
 	return b.String()
+}
+
+// Collect reads every row of a query with scan and closes the rows; what
+// names the query in errors. Pass the query's results straight in:
+//
+//	rows, err := q.QueryContext(ctx, query, args...)
+//	return db.Collect(rows, err, "ledger holds", scanHold)
+func Collect[T any](rows *sql.Rows, err error, what string, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, apperr.Wrap(err, what)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, what+" scan")
+		}
+		out = append(out, v)
+	}
+	return out, apperr.Wrap(rows.Err(), what)
 }

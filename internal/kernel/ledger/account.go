@@ -180,17 +180,5 @@ func (l *Ledger) AccountByCode(ctx context.Context, q Querier, code string) (Acc
 func (l *Ledger) Accounts(ctx context.Context, q Querier, kind string, ownerOrgID int64) ([]Account, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+accountCols+` FROM ledger_accounts
 		WHERE ($1 = '' OR kind = $1) AND ($2 = 0 OR owner_org_id = $2) ORDER BY id`, kind, ownerOrgID)
-	if err != nil {
-		return nil, apperr.Wrap(err, "ledger accounts")
-	}
-	defer rows.Close()
-	out := []Account{}
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, apperr.Wrap(err, "ledger accounts scan")
-		}
-		out = append(out, a)
-	}
-	return out, apperr.Wrap(rows.Err(), "ledger accounts rows")
+	return db.Collect(rows, err, "ledger accounts", scanAccount)
 }

@@ -307,17 +307,5 @@ func (l *Ledger) HoldByKey(ctx context.Context, q Querier, key string) (Hold, er
 // Holds lists the holds about one record, oldest first.
 func (l *Ledger) Holds(ctx context.Context, q Querier, ref Ref) ([]Hold, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+holdCols+` FROM ledger_holds WHERE ref_entity = $1 AND ref_id = $2 ORDER BY id`, ref.Entity, ref.ID)
-	if err != nil {
-		return nil, apperr.Wrap(err, "ledger holds")
-	}
-	defer rows.Close()
-	out := []Hold{}
-	for rows.Next() {
-		h, err := scanHold(rows)
-		if err != nil {
-			return nil, apperr.Wrap(err, "ledger holds")
-		}
-		out = append(out, h)
-	}
-	return out, apperr.Wrap(rows.Err(), "ledger holds")
+	return db.Collect(rows, err, "ledger holds", scanHold)
 }

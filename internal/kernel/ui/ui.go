@@ -434,3 +434,9 @@ func FormErrorOf(err error) *FormError {
 	}
 	return fe
 }
+
+// Templates returns the "templates" folder of a module's embedded files,
+// the form New takes its pages in.
+func Templates(files fs.FS) fs.FS {
+	return mustSub(files, "templates")
+}
