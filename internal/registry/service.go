@@ -50,7 +50,19 @@ type Service struct {
 	cache  listCache
 	stmts  sync.Map // query text -> *sql.Stmt
 	nstmts atomic.Int64
+
+	hooks []ChangeHook
 }
+
+// ChangeHook is told of every change of an organization, inside the
+// transaction that writes it: an error undoes the change. Other modules
+// use it to follow profiles (re-matching programs, opening clawback cases
+// when a recipient leaves its district) without reaching into the registry.
+type ChangeHook func(ctx context.Context, tx *sql.Tx, before, after Org) error
+
+// OnChange adds a hook; call it while the application is being wired,
+// before serving.
+func (s *Service) OnChange(h ChangeHook) { s.hooks = append(s.hooks, h) }
 
 // Districts returns the districts (reference data, cached).
 func (s *Service) Districts(ctx context.Context) ([]District, error) {
@@ -423,6 +435,11 @@ func (s *Service) update(ctx context.Context, p *auth.Principal, id int64, apply
 		}
 		after.Version, after.UpdatedAt = before.Version+1, now
 		out = after
+		for _, h := range s.hooks {
+			if err := h(ctx, tx, before, after); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: id, Action: "update", Entity: "org", EntityID: strconv.FormatInt(id, 10), Before: before, After: after})
 	})
 	return View(p, out), warning, err

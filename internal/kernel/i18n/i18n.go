@@ -37,17 +37,38 @@ func Extra(lang string, c Catalog) {
 	}
 }
 
+// init loads the catalogs: locales/<lang>.json holds the platform's
+// messages and locales/<module>.<lang>.json a module's own; a key may be
+// defined once only.
 func init() {
 	for _, l := range Languages {
-		b, err := fs.ReadFile(files, "locales/"+l+".json")
+		catalogs[l] = Catalog{}
+	}
+	names, err := fs.Glob(files, "locales/*.json")
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "locales/"), ".json")
+		lang := base[strings.LastIndexByte(base, '.')+1:]
+		c, ok := catalogs[lang]
+		if !ok {
+			panic("i18n: " + name + ": no such language " + lang)
+		}
+		b, err := fs.ReadFile(files, name)
 		if err != nil {
 			panic(err)
 		}
-		c := Catalog{}
-		if err := json.Unmarshal(b, &c); err != nil {
-			panic(fmt.Sprintf("i18n: locales/%s.json: %v", l, err))
+		var m Catalog
+		if err := json.Unmarshal(b, &m); err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", name, err))
 		}
-		catalogs[l] = c
+		for k, v := range m {
+			if _, dup := c[k]; dup {
+				panic("i18n: " + name + ": duplicate key " + k)
+			}
+			c[k] = v
+		}
 	}
 }
 
