@@ -177,7 +177,19 @@ type cell struct {
 
 func p(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
+// moreCells are the cells of the modules' own matrix files, each adding
+// its function from init.
+var moreCells []func() []cell
+
 func matrix() []cell {
+	cs := baseCells()
+	for _, f := range moreCells {
+		cs = append(cs, f()...)
+	}
+	return cs
+}
+
+func baseCells() []cell {
 	const none = 999999
 	name := map[string]string{"name": "新名字 New Name"}
 	return []cell{
