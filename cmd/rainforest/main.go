@@ -33,6 +33,8 @@ var commands = []command{
 	{"user", "manage accounts: add, list, set-role, disable, enable, add-member", runUser},
 	{"token", "issue an API token for an account", runToken},
 	{"backup", "write a consistent copy of a SQLite database", runBackup},
+	{"match", "match every enterprise against every open program", runMatch},
+	{"mail", "send the e-mail outbox through an SMTP server", runMail},
 }
 
 // errUsage marks a mistake on the command line: the usage is printed and

@@ -116,7 +116,11 @@ func (fr *Frame) mask(r int) []uint64 {
 
 // Batch holds profiles column by column for the fast evaluator.
 type Batch struct {
+	// profiles are the profiles of NewBatch; a batch filled by Append
+	// keeps none and rebuilds a row's profile from the columns when CEL
+	// needs it (rare: errors and explanations).
 	profiles []*Profile
+	n        int
 	num      [maxFields][]float64
 	str      [maxFields][]string
 	list     [maxFields][][]string
@@ -125,7 +129,7 @@ type Batch struct {
 
 // NewBatch lays out profiles by column.
 func NewBatch(ps []*Profile) *Batch {
-	b := &Batch{profiles: ps, nulls: make([]uint64, len(ps))}
+	b := &Batch{profiles: ps, n: len(ps), nulls: make([]uint64, len(ps))}
 	for fi, f := range Fields {
 		switch f.Type {
 		case Number, Date, Bool:
@@ -161,7 +165,86 @@ func NewBatch(ps []*Profile) *Batch {
 }
 
 // Len is the number of profiles in the batch.
-func (b *Batch) Len() int { return len(b.profiles) }
+func (b *Batch) Len() int { return b.n }
+
+// NewBatchCap returns an empty batch for Append, with room for n rows.
+func NewBatchCap(n int) *Batch {
+	b := &Batch{nulls: make([]uint64, 0, n)}
+	for fi, f := range Fields {
+		switch f.Type {
+		case Number, Date, Bool:
+			b.num[fi] = make([]float64, 0, n)
+		case String:
+			b.str[fi] = make([]string, 0, n)
+		case Strings:
+			b.list[fi] = make([][]string, 0, n)
+		}
+	}
+	return b
+}
+
+// Append adds a profile's values as the next row of a batch made by
+// NewBatchCap; p is not kept and may be reused.
+func (b *Batch) Append(p *Profile) {
+	if b.profiles != nil {
+		panic("rules: Append to a batch made by NewBatch")
+	}
+	var nulls uint64
+	for fi, f := range Fields {
+		s := &p.slots[fi]
+		switch f.Type {
+		case Number, Date, Bool:
+			x := s.num
+			if f.Type == Bool {
+				x = b2f(s.b)
+			}
+			if !s.set {
+				x = 0
+			}
+			b.num[fi] = append(b.num[fi], x)
+		case String:
+			b.str[fi] = append(b.str[fi], s.str)
+		case Strings:
+			b.list[fi] = append(b.list[fi], s.list)
+		}
+		if !s.set {
+			nulls |= 1 << fi
+		}
+	}
+	b.nulls = append(b.nulls, nulls)
+	b.n++
+}
+
+// Profile returns the profile of a row.
+func (b *Batch) Profile(row int) *Profile {
+	if b.profiles != nil {
+		return b.profiles[row]
+	}
+	m := make(map[string]any, len(Fields))
+	for fi, f := range Fields {
+		if b.nulls[row]&(1<<fi) != 0 {
+			continue
+		}
+		switch f.Type {
+		case Number:
+			m[f.Name] = b.num[fi][row]
+		case Date:
+			m[f.Name] = fromYMD(b.num[fi][row]).Format(time.DateOnly)
+		case Bool:
+			m[f.Name] = b.num[fi][row] != 0
+		case String:
+			m[f.Name] = b.str[fi][row]
+		case Strings:
+			m[f.Name] = b.list[fi][row]
+		}
+	}
+	p, err := NewProfile(m)
+	if err != nil {
+		// The values came from a valid profile.
+		panic("rules: batch row does not make a profile: " + err.Error())
+	}
+	return p
+}
 
 // Outcome is the fast evaluator's result for a batch: statuses and
 // unknown fields per criterion and row, values and amounts. It is owned
@@ -221,8 +304,8 @@ func (rs *RuleSet) EvaluateBatch(fr *Frame, b *Batch, asOf time.Time) (*Outcome,
 	out := &fr.out
 	out.reset(rs, b.Len())
 	if rs.fast == nil {
-		for i, p := range b.profiles {
-			res, err := rs.evalCEL(p, asOf)
+		for i := 0; i < b.n; i++ {
+			res, err := rs.evalCEL(b.Profile(i), asOf)
 			if err != nil {
 				return nil, err
 			}
@@ -306,7 +389,7 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 		}
 	}
 	for _, row := range redo {
-		res, err := rs.evalCEL(b.profiles[row], asOf)
+		res, err := rs.evalCEL(b.Profile(row), asOf)
 		if err != nil {
 			return err
 		}
@@ -371,7 +454,7 @@ func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time) (*Result, error) {
 	if res, ok := out.Errors[0]; ok {
 		return res, nil
 	}
-	return rs.explain(b.profiles[0], asOf, out, 0)
+	return rs.explain(b.Profile(0), asOf, out, 0)
 }
 
 // Explain turns one row of an outcome into a full result with reasons and
@@ -380,7 +463,7 @@ func (rs *RuleSet) Explain(b *Batch, row int, asOf time.Time, out *Outcome) (*Re
 	if res, ok := out.Errors[row]; ok {
 		return res, nil
 	}
-	return rs.explain(b.profiles[row], asOf, out, row)
+	return rs.explain(b.Profile(row), asOf, out, row)
 }
 
 func (rs *RuleSet) explain(p *Profile, asOf time.Time, out *Outcome, row int) (*Result, error) {

@@ -193,6 +193,25 @@ func (p *Profile) Value(name string) any {
 // naming each field at fault.
 func NewProfile(m map[string]any) (*Profile, error) {
 	p := &Profile{}
+	if err := p.fill(m); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Reset fills p afresh from m, as NewProfile does, reusing its memory: for
+// loaders that lay many profiles out into a batch one after the other.
+// On error p is left empty.
+func (p *Profile) Reset(m map[string]any) error {
+	*p = Profile{}
+	if err := p.fill(m); err != nil {
+		*p = Profile{}
+		return err
+	}
+	return nil
+}
+
+func (p *Profile) fill(m map[string]any) error {
 	var fs []apperr.FieldError
 	bad := func(name, format string, args ...any) {
 		fs = append(fs, apperr.FieldError{Field: name, Message: fmt.Sprintf(format, args...)})
@@ -217,10 +236,7 @@ func NewProfile(m map[string]any) (*Profile, error) {
 		}
 	}
 	fs = append(fs, p.crossCheck()...)
-	if err := apperr.Fields(fs); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return apperr.Fields(fs)
 }
 
 // setAny sets field i from a JSON value and returns what is wrong, if anything.

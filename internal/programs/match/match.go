@@ -1,0 +1,609 @@
+// Package match runs every enterprise of the registry against every open
+// program with the rules engine's batch evaluator and keeps the outcome:
+// the eligible and unknown pairs in match_results, the counts per program
+// in match_programs. It re-matches one program when it is published or
+// changed and one organization when its profile changes, and tells an
+// enterprise's members, once per program, when it becomes eligible.
+package match
+
+import (
+	"context"
+	"database/sql"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"rainforest/internal/kernel/apperr"
+	"rainforest/internal/kernel/auth"
+	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/i18n"
+	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/rules"
+	"rainforest/internal/programs"
+)
+
+// Service is the matcher.
+type Service struct {
+	DB       *db.DB
+	Programs *programs.Service
+	Notifier *notify.Notifier
+	// Workers evaluating programs in parallel (default GOMAXPROCS).
+	Workers int
+	// ChunkSize is how many enterprises are laid out per batch (default 65536).
+	ChunkSize int
+}
+
+// system reads every program and every profile; it shows nothing to anyone.
+var system = &auth.Principal{Role: auth.RoleAdmin, Email: "matching"}
+
+// Stats is what a run did.
+type Stats struct {
+	Programs    int           `json:"programs"`
+	Enterprises int           `json:"enterprises"`
+	Invalid     int           `json:"invalid_profiles"`
+	Pairs       int64         `json:"pairs"`
+	Eligible    int64         `json:"eligible"`
+	Unknown     int64         `json:"unknown"`
+	Ineligible  int64         `json:"ineligible"`
+	Inserted    int64         `json:"inserted"`
+	Updated     int64         `json:"updated"`
+	Deleted     int64         `json:"deleted"`
+	Unchanged   int64         `json:"unchanged"`
+	Notified    int           `json:"notified"`
+	Load        time.Duration `json:"load_ns"`
+	Eval        time.Duration `json:"eval_ns"`
+	Write       time.Duration `json:"write_ns"`
+}
+
+func (s *Stats) add(o Stats) {
+	s.Pairs += o.Pairs
+	s.Eligible += o.Eligible
+	s.Unknown += o.Unknown
+	s.Ineligible += o.Ineligible
+	s.Inserted += o.Inserted
+	s.Updated += o.Updated
+	s.Deleted += o.Deleted
+	s.Unchanged += o.Unchanged
+	s.Notified += o.Notified
+}
+
+// row is one stored pair.
+type row struct {
+	org      int64
+	eligible bool
+	amount   int64 // -1: none
+	met      int
+	notMet   int
+	unknown  int
+	outcomes string
+	fields   uint64
+}
+
+func (r row) status() string {
+	if r.eligible {
+		return "eligible"
+	}
+	return "unknown"
+}
+
+func (r row) same(o row) bool {
+	return r.eligible == o.eligible && r.amount == o.amount && r.outcomes == o.outcomes && r.fields == o.fields
+}
+
+// enterprises is the registry's enterprises laid out for the evaluator.
+type enterprises struct {
+	ids     []int64
+	batches []*rules.Batch
+	starts  []int
+	invalid int
+}
+
+// profileColumns are read straight from orgs: matching sees every field,
+// as the registry's own preview does.
+const profileColumns = `id, uscc, name_zh, name_en, kind, registered_district, tax_district, park_id, founded_on,
+	employees, rd_staff, revenue_yuan, total_assets_yuan, rd_expense_yuan, revenue_3y_yuan, rd_expense_3y_yuan,
+	rd_expense_domestic_3y_yuan, high_tech_revenue_yuan, invention_patents, other_ip, industry, tech_field,
+	certifications, innovation_score, major_incident_last_year`
+
+var numCols = []string{"employees", "rd_staff", "revenue_yuan", "total_assets_yuan", "rd_expense_yuan", "revenue_3y_yuan",
+	"rd_expense_3y_yuan", "rd_expense_domestic_3y_yuan", "high_tech_revenue_yuan", "invention_patents", "other_ip"}
+
+func (s *Service) chunk() int {
+	if s.ChunkSize <= 0 {
+		return 65536
+	}
+	return s.ChunkSize
+}
+
+func (s *Service) workers() int {
+	if s.Workers <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return s.Workers
+}
+
+// load reads the enterprises (one when orgID is not 0).
+func (s *Service) load(ctx context.Context, orgID int64) (*enterprises, error) {
+	q := `SELECT ` + profileColumns + ` FROM orgs WHERE kind = 'enterprise'`
+	args := []any{}
+	if orgID != 0 {
+		q += ` AND id = $1`
+		args = append(args, orgID)
+	}
+	q += ` ORDER BY id`
+	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "match profiles")
+	}
+	defer rows.Close()
+	e := &enterprises{}
+	var cur *rules.Batch
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		e.starts = append(e.starts, len(e.ids)-cur.Len())
+		e.batches = append(e.batches, cur)
+		cur = nil
+	}
+	prof := &rules.Profile{}
+	m := make(map[string]any, 32)
+	var (
+		id                                int64
+		uscc, nameZh, nameEn, kind, certs string
+		reg, tax, industry, field         sql.NullString
+		park, score                       sql.NullInt64
+		founded                           db.Date
+		nums                              = make([]sql.NullInt64, len(numCols))
+		incident                          sql.NullBool
+	)
+	dest := []any{&id, &uscc, &nameZh, &nameEn, &kind, &reg, &tax, &park, &founded}
+	for i := range nums {
+		dest = append(dest, &nums[i])
+	}
+	dest = append(dest, &industry, &field, &certs, &score, &incident)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, apperr.Wrap(err, "match profile scan")
+		}
+		clear(m)
+		m["uscc"], m["name_zh"], m["name_en"], m["kind"] = uscc, nameZh, nameEn, kind
+		m["certifications"] = strings.Fields(certs)
+		if reg.Valid {
+			m["registered_district"] = reg.String
+		}
+		if tax.Valid {
+			m["tax_district"] = tax.String
+		}
+		if park.Valid {
+			m["park_id"] = float64(park.Int64)
+		}
+		if founded.Valid {
+			m["founded_on"] = founded.String
+		}
+		for i, n := range nums {
+			if n.Valid {
+				m[numCols[i]] = float64(n.Int64)
+			}
+		}
+		if industry.Valid {
+			m["industry"] = industry.String
+		}
+		if field.Valid {
+			m["tech_field"] = field.String
+		}
+		if score.Valid {
+			m["innovation_score"] = float64(score.Int64)
+		}
+		if incident.Valid {
+			m["major_incident_last_year"] = incident.Bool
+		}
+		if err := prof.Reset(m); err != nil {
+			e.invalid++
+			continue
+		}
+		if cur == nil {
+			cur = rules.NewBatchCap(s.chunk())
+		}
+		e.ids = append(e.ids, id)
+		cur.Append(prof)
+		if cur.Len() == s.chunk() {
+			flush()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, apperr.Wrap(err, "match profiles")
+	}
+	flush()
+	return e, nil
+}
+
+// openPrograms lists the published programs open on day, with their rule
+// sets (one program when id is not 0).
+func (s *Service) openPrograms(ctx context.Context, id int64) ([]programs.Program, []*rules.RuleSet, error) {
+	ps, err := s.Programs.List(ctx, system, programs.Filter{Status: programs.Published, OpenOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if id != 0 {
+		ps = slices.DeleteFunc(ps, func(p programs.Program) bool { return p.ID != id })
+	}
+	slices.SortFunc(ps, func(a, b programs.Program) int { return int(a.ID - b.ID) })
+	sets := make([]*rules.RuleSet, len(ps))
+	for i := range ps {
+		if sets[i], err = s.Programs.RuleSet(&ps[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ps, sets, nil
+}
+
+// result is one program's outcome over the enterprises.
+type result struct {
+	prog       programs.Program
+	rows       []row // eligible and unknown, by org id
+	ineligible int64
+	err        error
+}
+
+var letters = map[rules.Status]byte{rules.Met: 'm', rules.NotMet: 'n', rules.Unknown: 'u'}
+
+// evaluate runs one rule set over every batch.
+func evaluate(fr *rules.Frame, rs *rules.RuleSet, e *enterprises, asOf time.Time) ([]row, int64, error) {
+	var out []row
+	var inel int64
+	nc := len(rs.Spec().Criteria)
+	buf := make([]byte, nc)
+	for bi, b := range e.batches {
+		o, err := rs.EvaluateBatch(fr, b, asOf)
+		if err != nil {
+			return nil, 0, err
+		}
+		base := e.starts[bi]
+		for i := 0; i < o.N; i++ {
+			st := o.Status[i]
+			if st == rules.Ineligible {
+				inel++
+				continue
+			}
+			r := row{org: e.ids[base+i], eligible: st == rules.Eligible, amount: -1}
+			for c := 0; c < nc; c++ {
+				cs := o.Criteria[c][i]
+				buf[c] = letters[cs]
+				switch cs {
+				case rules.Met:
+					r.met++
+				case rules.NotMet:
+					r.notMet++
+				default:
+					r.unknown++
+					r.fields |= o.Unknown[c][i]
+				}
+			}
+			if o.AmountKnown != nil && rs.Spec().Amount != nil && o.AmountKnown[i] {
+				r.amount = o.Amount[i]
+			}
+			r.outcomes = string(buf)
+			out = append(out, r)
+		}
+	}
+	return out, inel, nil
+}
+
+// Run matches the enterprises against the open programs: all of both, or
+// one program (programID), or one organization (orgID). It writes only
+// the pairs that changed.
+func (s *Service) Run(ctx context.Context, programID, orgID int64) (Stats, error) {
+	var st Stats
+	t0 := time.Now()
+	asOf := today(s.DB.Now())
+	ps, sets, err := s.openPrograms(ctx, programID)
+	if err != nil {
+		return st, err
+	}
+	e, err := s.load(ctx, orgID)
+	if err != nil {
+		return st, err
+	}
+	st.Programs, st.Enterprises, st.Invalid = len(ps), len(e.ids), e.invalid
+	st.Load = time.Since(t0)
+	members, err := s.orgsWithMembers(ctx, orgID)
+	if err != nil {
+		return st, err
+	}
+
+	// Workers evaluate programs; the writer stores each program's outcome
+	// in order of completion, one transaction per program.
+	t1 := time.Now()
+	jobs := make(chan int)
+	results := make(chan result, s.workers())
+	var wg sync.WaitGroup
+	for w := 0; w < s.workers(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fr := rules.NewFrame()
+			for i := range jobs {
+				rows, inel, err := evaluate(fr, sets[i], e, asOf)
+				results <- result{prog: ps[i], rows: rows, ineligible: inel, err: err}
+			}
+		}()
+	}
+	go func() {
+		for i := range ps {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+			}
+		}
+		close(jobs)
+		wg.Wait()
+		close(results)
+	}()
+	var firstErr error
+	var writing time.Duration
+	for res := range results {
+		if firstErr != nil {
+			continue
+		}
+		if res.err != nil {
+			firstErr = res.err
+			continue
+		}
+		tw := time.Now()
+		ws, err := s.store(ctx, res, asOf, orgID, len(e.ids), members)
+		writing += time.Since(tw)
+		if err != nil {
+			firstErr = err
+			continue
+		}
+		st.add(ws)
+	}
+	if firstErr != nil {
+		return st, firstErr
+	}
+	if programID == 0 && orgID == 0 {
+		// Programs no longer open keep no results.
+		if err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			var a db.Args
+			ids := make([]int64, len(ps))
+			for i := range ps {
+				ids[i] = ps[i].ID
+			}
+			cond := "TRUE"
+			if len(ids) > 0 {
+				cond = "program_id NOT IN (" + db.List(&a, ids) + ")"
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM match_results WHERE `+cond, a...)
+			if err != nil {
+				return apperr.Wrap(err, "match prune")
+			}
+			n, _ := res.RowsAffected()
+			st.Deleted += n
+			_, err = tx.ExecContext(ctx, `DELETE FROM match_programs WHERE `+cond, a...)
+			return apperr.Wrap(err, "match prune")
+		}); err != nil {
+			return st, err
+		}
+	}
+	st.Write = writing
+	st.Eval = time.Since(t1) - writing
+	return st, nil
+}
+
+// orgsWithMembers lists the enterprises someone can be told about.
+func (s *Service) orgsWithMembers(ctx context.Context, orgID int64) (map[int64]bool, error) {
+	q := `SELECT DISTINCT org_id FROM memberships`
+	args := []any{}
+	if orgID != 0 {
+		q += ` WHERE org_id = $1`
+		args = append(args, orgID)
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
+	ids, err := db.Collect(rows, err, "match members", func(sc interface{ Scan(...any) error }) (int64, error) {
+		var id int64
+		err := sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m, nil
+}
+
+// store writes one program's outcome: the stored rows are merged with the
+// new ones by org id; new and changed rows are upserted in multi-row
+// statements, rows no longer eligible or unknown deleted, and every
+// enterprise that became eligible is told.
+func (s *Service) store(ctx context.Context, res result, asOf time.Time, orgID int64, enterprises int, members map[int64]bool) (Stats, error) {
+	var st Stats
+	p := res.prog
+	st.Ineligible = res.ineligible
+	st.Pairs = int64(len(res.rows)) + res.ineligible
+	day := asOf.Format(time.DateOnly)
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		st.Inserted, st.Updated, st.Deleted, st.Unchanged, st.Notified = 0, 0, 0, 0, 0
+		old, err := storedRows(ctx, tx, p.ID, orgID)
+		if err != nil {
+			return err
+		}
+		now := s.DB.Now()
+		var up []row
+		var becameEligible []int64
+		i := 0
+		for _, r := range res.rows {
+			if r.eligible {
+				st.Eligible++
+			} else {
+				st.Unknown++
+			}
+			for i < len(old) && old[i].org < r.org {
+				i++
+			}
+			var prev *row
+			if i < len(old) && old[i].org == r.org {
+				prev = &old[i]
+			}
+			switch {
+			case prev == nil:
+				st.Inserted++
+				up = append(up, r)
+			case !prev.same(r):
+				st.Updated++
+				up = append(up, r)
+			default:
+				st.Unchanged++
+			}
+			if r.eligible && (prev == nil || !prev.eligible) && members[r.org] {
+				becameEligible = append(becameEligible, r.org)
+			}
+		}
+		// Stored rows the new outcome no longer has.
+		var gone []int64
+		j := 0
+		for _, o := range old {
+			for j < len(res.rows) && res.rows[j].org < o.org {
+				j++
+			}
+			if j >= len(res.rows) || res.rows[j].org != o.org {
+				gone = append(gone, o.org)
+			}
+		}
+		for len(gone) > 0 {
+			n := min(len(gone), 500)
+			var a db.Args
+			q := `DELETE FROM match_results WHERE program_id = ` + a.Add(p.ID) + ` AND org_id IN (` + db.List(&a, gone[:n]) + `)`
+			if _, err := tx.ExecContext(ctx, q, a...); err != nil {
+				return apperr.Wrap(err, "match delete")
+			}
+			st.Deleted += int64(n)
+			gone = gone[n:]
+		}
+		if err := upsert(ctx, tx, p, up, day, now); err != nil {
+			return err
+		}
+		for _, org := range becameEligible {
+			n, err := s.Notifier.ToOrg(ctx, tx, org, eligibleMessage(p, org))
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				st.Notified++
+			}
+		}
+		if orgID != 0 {
+			// One organization changed: adjust the program's counts.
+			return adjustCounts(ctx, tx, p, old, res.rows, enterprises, day, now)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO match_programs (program_id, rules_version, as_of, enterprises, eligible, unknown, ineligible, computed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (program_id) DO UPDATE SET rules_version = excluded.rules_version, as_of = excluded.as_of, enterprises = excluded.enterprises,
+			eligible = excluded.eligible, unknown = excluded.unknown, ineligible = excluded.ineligible, computed_at = excluded.computed_at`,
+			p.ID, p.Version, day, enterprises, st.Eligible, st.Unknown, st.Ineligible, now)
+		return apperr.Wrap(err, "match program state")
+	})
+	return st, err
+}
+
+// adjustCounts moves one organization's pair between the counts of a
+// program: its old category (eligible, unknown, or absent: ineligible) is
+// taken away and its new one added.
+func adjustCounts(ctx context.Context, tx *sql.Tx, p programs.Program, old, cur []row, enterprises int, day string, at time.Time) error {
+	var d [3]int64 // eligible, unknown, ineligible
+	cat := func(rs []row) int {
+		if len(rs) == 0 {
+			return 2
+		}
+		if rs[0].eligible {
+			return 0
+		}
+		return 1
+	}
+	d[cat(old)]--
+	d[cat(cur)]++
+	res, err := tx.ExecContext(ctx, `UPDATE match_programs SET eligible = eligible + $1, unknown = unknown + $2, ineligible = ineligible + $3, computed_at = $4
+		WHERE program_id = $5`, d[0], d[1], d[2], at, p.ID)
+	if err != nil {
+		return apperr.Wrap(err, "match counts")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Never matched as a whole: count what is stored.
+		_, err = tx.ExecContext(ctx, `INSERT INTO match_programs (program_id, rules_version, as_of, enterprises, eligible, unknown, ineligible, computed_at)
+			SELECT $1, $2, $3, $4, COALESCE(SUM(CASE WHEN status = 'eligible' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status = 'unknown' THEN 1 ELSE 0 END), 0), 0, $5
+			FROM match_results WHERE program_id = $1`, p.ID, p.Version, day, enterprises, at)
+		return apperr.Wrap(err, "match counts")
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE match_programs SET ineligible = 0 WHERE program_id = $1 AND ineligible < 0`, p.ID)
+	return apperr.Wrap(err, "match counts")
+}
+
+func storedRows(ctx context.Context, tx *sql.Tx, programID, orgID int64) ([]row, error) {
+	q := `SELECT org_id, status, COALESCE(amount_yuan, -1), met, not_met, unknown, outcomes, unknown_fields FROM match_results WHERE program_id = $1`
+	args := []any{programID}
+	if orgID != 0 {
+		q += ` AND org_id = $2`
+		args = append(args, orgID)
+	}
+	rows, err := tx.QueryContext(ctx, q+` ORDER BY org_id`, args...)
+	return db.Collect(rows, err, "stored matches", func(sc interface{ Scan(...any) error }) (row, error) {
+		var r row
+		var status string
+		var fields int64
+		err := sc.Scan(&r.org, &status, &r.amount, &r.met, &r.notMet, &r.unknown, &r.outcomes, &fields)
+		r.eligible = status == "eligible"
+		r.fields = uint64(fields)
+		return r, err
+	})
+}
+
+func upsert(ctx context.Context, tx *sql.Tx, p programs.Program, up []row, day string, now time.Time) error {
+	if len(up) == 0 {
+		return nil
+	}
+	// One prepared single-row statement: SQLite binds few parameters per
+	// step fastest, and PostgreSQL reuses the plan.
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO match_results (program_id, org_id, status, amount_yuan, met, not_met, unknown, gap_rank, outcomes, unknown_fields, rules_version, as_of, computed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT (program_id, org_id) DO UPDATE SET status = excluded.status, amount_yuan = excluded.amount_yuan,
+		met = excluded.met, not_met = excluded.not_met, unknown = excluded.unknown, gap_rank = excluded.gap_rank, outcomes = excluded.outcomes,
+		unknown_fields = excluded.unknown_fields, rules_version = excluded.rules_version, as_of = excluded.as_of, computed_at = excluded.computed_at`)
+	if err != nil {
+		return apperr.Wrap(err, "match upsert")
+	}
+	defer stmt.Close()
+	for _, r := range up {
+		var amount any
+		if r.amount >= 0 {
+			amount = r.amount
+		}
+		if _, err := stmt.ExecContext(ctx, p.ID, r.org, r.status(), amount, r.met, r.notMet, r.unknown, r.unknown, r.outcomes, int64(r.fields), p.Version, day, now); err != nil {
+			return apperr.Wrap(err, "match upsert")
+		}
+	}
+	return nil
+}
+
+func eligibleMessage(p programs.Program, org int64) notify.Message {
+	return notify.Message{
+		Kind:  "program.eligible",
+		Key:   "program.eligible:" + strconv.FormatInt(p.ID, 10) + ":" + strconv.FormatInt(org, 10),
+		Title: notify.Text{Zh: i18n.T("zh", "match.notice.title", p.TitleZh), En: i18n.T("en", "match.notice.title", p.Title("en"))},
+		Body:  notify.Text{Zh: i18n.T("zh", "match.notice.body", p.TitleZh), En: i18n.T("en", "match.notice.body", p.Title("en"))},
+		Link:  "/programs/" + p.Slug,
+	}
+}
+
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// today is the day in Shanghai at t, as midnight UTC (how programs count days).
+func today(t time.Time) time.Time {
+	y, m, d := t.In(shanghai).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
