@@ -72,6 +72,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Re-match programs and enterprises that changed, in the background.
+	go a.Match.Worker(ctx, 5*time.Second, log)
 	log.Info("listening", "addr", "http://"+ln.Addr().String(), "db", d.Dialect, "ready_ms", time.Since(start).Milliseconds())
 	fmt.Fprintf(stdout, "Rainforest is ready at http://%s\n", ln.Addr())
 	select {

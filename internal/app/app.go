@@ -14,8 +14,10 @@ import (
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/httpx"
+	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/ui"
 	"rainforest/internal/programs"
+	"rainforest/internal/programs/match"
 	"rainforest/internal/registry"
 )
 
@@ -35,6 +37,8 @@ type App struct {
 	Auth     *auth.Service
 	Registry *registry.Service
 	Programs *programs.Service
+	Notifier *notify.Notifier
+	Match    *match.Service
 	UI       *ui.Renderer
 
 	cfg     Config
@@ -58,6 +62,10 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		quiet:    cfg.Quiet,
 	}
 	a.Programs = &programs.Service{DB: d, Registry: a.Registry}
+	a.Notifier = &notify.Notifier{DB: d}
+	a.Match = &match.Service{DB: d, Programs: a.Programs, Notifier: a.Notifier}
+	a.Programs.OnProgramChange = a.Match.ProgramChanged
+	a.Registry.OnChange(a.Match.OrgChanged)
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
@@ -74,6 +82,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	mux := http.NewServeMux()
 	a.routes(mux)
 	var h http.Handler = mux
+	h = a.withUnread(h)
 	h = limitBody(httpx.MaxBody, h)
 	h = a.authenticate(h)
 	h = a.csrf(h)

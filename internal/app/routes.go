@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"rainforest/internal/programs"
+	"rainforest/internal/programs/match"
 	"rainforest/internal/registry"
 )
 
@@ -72,6 +73,12 @@ func (a *App) Routes() []Route {
 		{"POST", "/api/v1/programs/{ref}/close", prog.CloseProgram},
 		{"POST", "/api/v1/programs/{ref}/evaluate", prog.EvaluateProgram},
 		{"GET", "/api/v1/orgs/{id}/eligibility", prog.Eligibility},
+		{"GET", "/api/v1/programs/{ref}/matches", (&match.API{S: a.Match}).ProgramMatches},
+
+		// Notices.
+		{"GET", "/api/v1/notices", a.apiNotices},
+		{"POST", "/api/v1/notices/{id}/read", a.apiReadNotice},
+		{"POST", "/api/v1/notices/read-all", a.apiReadAllNotices},
 
 		// Pages.
 		{"GET", "/{$}", a.pageHome},
@@ -114,6 +121,10 @@ func (a *App) Routes() []Route {
 		{"POST", "/programs/{slug}/close", progPages.Close},
 		{"GET", "/programs/{slug}/check", progPages.Check},
 		{"POST", "/programs/{slug}/check", progPages.RunCheck},
+		{"GET", "/notices", a.pageNotices},
+		{"POST", "/notices/{id}/read", a.postReadNotice},
+		{"POST", "/notices/read-all", a.postReadAllNotices},
+		{"GET", "/programs/{slug}/matches", a.pageProgramMatches},
 		{"GET", "/static/", a.UI.Static.ServeHTTP},
 	}
 }

@@ -24,6 +24,11 @@ type Service struct {
 	DB       *db.DB
 	Registry *registry.Service
 
+	// OnProgramChange, when set, runs inside the transaction of every
+	// change of a program (update, publish, close) with the stored values
+	// before and after; an error rolls the change back.
+	OnProgramChange func(ctx context.Context, tx *sql.Tx, before, after Program) error
+
 	compiled sync.Map // program id -> *compiledSet
 }
 
@@ -312,6 +317,11 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, ref, action str
 		}
 		after.Version = before.Version + 1
 		out = after
+		if s.OnProgramChange != nil {
+			if err := s.OnProgramChange(ctx, tx, before, after); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: ownerOf(&after), Action: action, Entity: "program",
 			EntityID: strconv.FormatInt(after.ID, 10), Before: before, After: after})
 	})

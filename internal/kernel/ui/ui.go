@@ -60,6 +60,15 @@ type Page struct {
 	RequestID string
 	Flash     string
 	Data      any
+	// Unread is the signed-in user's number of unread notices (see WithUnread).
+	Unread int64
+}
+
+type unreadKey struct{}
+
+// WithUnread records the signed-in user's unread notices for the header.
+func WithUnread(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, unreadKey{}, n)
 }
 
 // T translates a message key.
@@ -233,7 +242,13 @@ func NewPage(req *http.Request, title string, data any) Page {
 		RequestID: audit.RequestID(req.Context()),
 		Flash:     flashKey(req.URL.Query().Get("flash")),
 		Data:      data,
+		Unread:    unreadOf(req.Context()),
 	}
+}
+
+func unreadOf(ctx context.Context) int64 {
+	n, _ := ctx.Value(unreadKey{}).(int64)
+	return n
 }
 
 // flashKey accepts only the catalog's flash messages, so that a crafted
