@@ -56,6 +56,8 @@ type Stats struct {
 	Load        time.Duration `json:"load_ns"`
 	Eval        time.Duration `json:"eval_ns"`
 	Write       time.Duration `json:"write_ns"`
+	// AsOf is the day the rules were applied as of.
+	AsOf time.Time `json:"as_of"`
 }
 
 func (s *Stats) add(o Stats) {
@@ -300,6 +302,7 @@ func (s *Service) Run(ctx context.Context, programID, orgID int64) (Stats, error
 	var st Stats
 	t0 := time.Now()
 	asOf := today(s.DB.Now())
+	st.AsOf = asOf
 	ps, sets, err := s.openPrograms(ctx, programID)
 	if err != nil {
 		return st, err
