@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cel.dev/cel-go/common/types"
@@ -57,6 +59,18 @@ type fastProg struct {
 	values []int // output register of each value
 	crit   []int // output register of each criterion
 	amount int   // -1 without an amount
+	// fieldRegs are the registers that read profile fields.
+	fieldRegs []int
+	// Gaps, when gapsFast: the steps computing them, and per criterion
+	// the register of its target (-1 if none) and of each shown number.
+	gapsFast  bool
+	gapOps    []func(fr *Frame)
+	gapTarget []int
+	gapShow   [][]int
+	// frame keeps a one-row frame last used by this program (its
+	// constants and parameters are already laid out in it), for single
+	// evaluations; a sync.Pool would drop it at every collection.
+	frame atomic.Pointer[Frame]
 }
 
 // Frame is the scratch space of the fast evaluator; one per goroutine,
@@ -73,6 +87,12 @@ type Frame struct {
 	sbuf [][]string
 	mbuf [][]uint64
 	out  Outcome
+	// gaps asks the evaluator for the numbers of gaps too (explaining).
+	gaps bool
+	// What the registers other than fields were last laid out for.
+	prog *fastProg
+	ep   *epoch
+	day  float64
 }
 
 // NewFrame returns scratch space for the fast evaluator.
@@ -94,22 +114,22 @@ func (fr *Frame) grow(n int) {
 }
 
 func (fr *Frame) num(r int) []float64 {
-	if fr.fbuf[r] == nil {
-		fr.fbuf[r] = make([]float64, BatchSize)
+	if cap(fr.fbuf[r]) < fr.n {
+		fr.fbuf[r] = make([]float64, bufSize(fr.n))
 	}
 	return fr.fbuf[r][:fr.n]
 }
 
 func (fr *Frame) str(r int) []string {
-	if fr.sbuf[r] == nil {
-		fr.sbuf[r] = make([]string, BatchSize)
+	if cap(fr.sbuf[r]) < fr.n {
+		fr.sbuf[r] = make([]string, bufSize(fr.n))
 	}
 	return fr.sbuf[r][:fr.n]
 }
 
 func (fr *Frame) mask(r int) []uint64 {
-	if fr.mbuf[r] == nil {
-		fr.mbuf[r] = make([]uint64, BatchSize)
+	if cap(fr.mbuf[r]) < fr.n {
+		fr.mbuf[r] = make([]uint64, bufSize(fr.n))
 	}
 	return fr.mbuf[r][:fr.n]
 }
@@ -261,6 +281,13 @@ type Outcome struct {
 	AmountMask   []uint64 // per row: unknown fields of the amount
 	// Errors lists rows that CEL evaluated again, with their results.
 	Errors map[int]*Result
+	// gap numbers, when the frame asked for them and the rule set
+	// computes them fast: [criterion][row] and [criterion][show][row].
+	gaps          bool
+	gapTarget     [][]float64
+	gapTargetMask [][]uint64
+	gapShow       [][][]float64
+	gapShowMask   [][][]uint64
 }
 
 // FieldNames lists the fields of an unknown mask.
@@ -292,6 +319,27 @@ func (o *Outcome) reset(rs *RuleSet, n int) {
 	o.AmountKnown = resize(o.AmountKnown, n)
 	o.AmountMask = resize(o.AmountMask, n)
 	clear(o.Errors)
+	o.gaps = false
+}
+
+// resizeGaps lays out the gap numbers of an outcome.
+func (o *Outcome) resizeGaps(fp *fastProg, n int) {
+	nc := len(fp.gapTarget)
+	o.gapTarget = resize(o.gapTarget, nc)
+	o.gapTargetMask = resize(o.gapTargetMask, nc)
+	o.gapShow = resize(o.gapShow, nc)
+	o.gapShowMask = resize(o.gapShowMask, nc)
+	for c := 0; c < nc; c++ {
+		o.gapTarget[c] = resize(o.gapTarget[c], n)
+		o.gapTargetMask[c] = resize(o.gapTargetMask[c], n)
+		o.gapShow[c] = resize(o.gapShow[c], len(fp.gapShow[c]))
+		o.gapShowMask[c] = resize(o.gapShowMask[c], len(fp.gapShow[c]))
+		for k := range fp.gapShow[c] {
+			o.gapShow[c][k] = resize(o.gapShow[c][k], n)
+			o.gapShowMask[c][k] = resize(o.gapShowMask[c][k], n)
+		}
+	}
+	o.gaps = true
 }
 
 // EvaluateBatch evaluates every profile of a batch as of a day. The
@@ -314,6 +362,9 @@ func (rs *RuleSet) EvaluateBatch(fr *Frame, b *Batch, asOf time.Time) (*Outcome,
 		return out, nil
 	}
 	day := float64(yyyymmdd(asOf))
+	if fr.gaps && rs.fast.gapsFast {
+		out.resizeGaps(rs.fast, b.Len())
+	}
 	for lo := 0; lo < b.Len(); lo += BatchSize {
 		hi := min(lo+BatchSize, b.Len())
 		rs.fast.run(fr, b, lo, hi, ep, day)
@@ -362,6 +413,18 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 		for _, m := range fr.m[r] {
 			if m&errBit != 0 {
 				bad = true
+			}
+		}
+	}
+	if out.gaps {
+		for c, r := range fp.gapTarget {
+			if r >= 0 {
+				copy(out.gapTarget[c][lo:lo+n], fr.f[r])
+				copy(out.gapTargetMask[c][lo:lo+n], fr.m[r])
+			}
+			for k, r := range fp.gapShow[c] {
+				copy(out.gapShow[c][k][lo:lo+n], fr.f[r])
+				copy(out.gapShowMask[c][k][lo:lo+n], fr.m[r])
 			}
 		}
 	}
@@ -445,9 +508,18 @@ func (rs *RuleSet) evalFastOne(p *Profile, asOf time.Time) (*Result, error) {
 }
 
 func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time) (*Result, error) {
-	fr := framePool.Get().(*Frame)
-	defer framePool.Put(fr)
+	fr := rs.fast.frame.Swap(nil)
+	if fr == nil && b.Len() == 1 {
+		fr = &Frame{zero: make([]uint64, 1)}
+	} else if fr == nil || b.Len() > 1 {
+		fr = NewFrame()
+	}
+	if b.Len() == 1 {
+		defer rs.fast.frame.Store(fr)
+	}
+	fr.gaps = true
 	out, err := rs.EvaluateBatch(fr, b, asOf)
+	fr.gaps = false
 	if err != nil {
 		return nil, err
 	}
@@ -484,6 +556,10 @@ func (rs *RuleSet) explain(p *Profile, asOf time.Time, out *Outcome, row int) (*
 		if r.Status == Unknown {
 			r.Unknown = fieldNames(out.Unknown[c][row])
 		}
+		if r.Status == NotMet && rs.criteria[c].spec.Gap != nil && out.gaps {
+			r.Gap = rs.gapFast(p, c, out, row)
+			continue
+		}
 		if r.Status == NotMet && rs.criteria[c].spec.Gap != nil {
 			if a == nil {
 				ep, err := rs.epochAt(asOf)
@@ -517,6 +593,30 @@ func (rs *RuleSet) explain(p *Profile, asOf time.Time, out *Outcome, row int) (*
 // run executes the program for rows lo..hi of a batch.
 func (fp *fastProg) run(fr *Frame, b *Batch, lo, hi int, ep *epoch, day float64) {
 	n := hi - lo
+	if fr.prog == fp && fr.n == n && fr.ep == ep && fr.day == day {
+		// Same program, step size, parameters and day: only the fields
+		// change.
+		for _, r := range fp.fieldRegs {
+			g := fp.regs[r]
+			bit := uint64(1) << g.idx
+			m := fr.m[r]
+			nulls := b.nulls[lo:hi]
+			for i := range m {
+				m[i] = nulls[i] & bit
+			}
+			switch g.kind {
+			case kNum:
+				fr.f[r] = b.num[g.idx][lo:hi]
+			case kStr:
+				fr.s[r] = b.str[g.idx][lo:hi]
+			case kList:
+				fr.l[r] = b.list[g.idx][lo:hi]
+			}
+		}
+		fr.runOps(fp)
+		return
+	}
+	fr.prog, fr.ep, fr.day = fp, ep, day
 	fr.n = n
 	fr.grow(len(fp.regs))
 	for r, g := range fp.regs {
@@ -546,18 +646,21 @@ func (fp *fastProg) run(fr *Frame, b *Batch, lo, hi int, ep *epoch, day float64)
 			}
 		case sParam, sConst, sAsOf:
 			fr.m[r] = fr.zero[:n]
-			v := any(g.k)
-			switch g.src {
-			case sParam:
-				v = ep.raw[g.idx]
-			case sConst:
-				if g.kind == kStr {
-					v = g.ks
-				}
-			case sAsOf:
-				v = day
+			// Constants and the day are set without boxing them in an
+			// interface (which would allocate per register and step).
+			if g.src == sConst && g.kind == kStr {
+				fillStr(fr, r, g.ks)
+				continue
 			}
-			switch x := v.(type) {
+			if g.src == sConst {
+				fillNum(fr, r, g.k)
+				continue
+			}
+			if g.src == sAsOf {
+				fillNum(fr, r, day)
+				continue
+			}
+			switch x := ep.raw[g.idx].(type) {
 			case float64:
 				f := fr.num(r)
 				for i := range f {
@@ -585,8 +688,17 @@ func (fp *fastProg) run(fr *Frame, b *Batch, lo, hi int, ep *epoch, day float64)
 			}
 		}
 	}
+	fr.runOps(fp)
+}
+
+func (fr *Frame) runOps(fp *fastProg) {
 	for _, op := range fp.ops {
 		op(fr)
+	}
+	if fr.gaps && fp.gapsFast {
+		for _, op := range fp.gapOps {
+			op(fr)
+		}
 	}
 }
 
@@ -609,4 +721,61 @@ func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, er
 		out[i] = res
 	}
 	return out, nil
+}
+
+// gapFast is gapCEL over the numbers the fast evaluator computed.
+func (rs *RuleSet) gapFast(p *Profile, c int, out *Outcome, row int) *Gap {
+	cr := &rs.criteria[c]
+	g := cr.spec.Gap
+	var nums map[string]string
+	if len(cr.show) > 0 || cr.target != nil {
+		nums = make(map[string]string, 3+len(cr.show))
+	}
+	gap := &Gap{}
+	if cr.target != nil {
+		if out.gapTargetMask[c][row] != 0 || !p.slots[cr.field].set {
+			return nil
+		}
+		f := Fields[cr.field]
+		cur, tgt := p.slots[cr.field].num, out.gapTarget[c][row]
+		d := math.Abs(tgt - cur)
+		if d == 0 {
+			return nil
+		}
+		gap.Field, gap.Current, gap.Target, gap.Delta = f.Name, &cur, &tgt, &d
+		nums["current"], nums["target"], nums["delta"] = formatValue(cur, f.Format), formatValue(tgt, f.Format), formatValue(d, f.Format)
+	}
+	for k, sh := range cr.show {
+		if out.gapShowMask[c][k][row] != 0 {
+			return nil
+		}
+		nums[sh.name] = formatValue(out.gapShow[c][k][row], sh.format)
+	}
+	gap.Text = Text{Zh: fill(g.Text.Zh, nums), En: fill(g.Text.En, nums)}
+	return gap
+}
+
+func fillNum(fr *Frame, r int, x float64) {
+	f := fr.num(r)
+	for i := range f {
+		f[i] = x
+	}
+	fr.f[r] = f
+}
+
+func fillStr(fr *Frame, r int, x string) {
+	st := fr.str(r)
+	for i := range st {
+		st[i] = x
+	}
+	fr.s[r] = st
+}
+
+// bufSize is the length of a register's buffer for steps of n rows: one
+// row for single evaluations, a full step otherwise.
+func bufSize(n int) int {
+	if n <= 1 {
+		return 1
+	}
+	return BatchSize
 }

@@ -46,7 +46,45 @@ func (rs *RuleSet) buildFast() {
 		}
 		b.p.amount = r
 	}
+	b.gaps()
+	for r, g := range b.p.regs {
+		if g.src == sField {
+			b.p.fieldRegs = append(b.p.fieldRegs, r)
+		}
+	}
 	rs.fast = b.p
+}
+
+// gaps compiles the gap expressions (targets and shown numbers) of the
+// criteria into a separate list of steps, run only when a result is
+// explained; when one is beyond the fast subset, gaps stay with CEL.
+func (b *fastBuilder) gaps() {
+	n := len(b.p.ops)
+	tgt := make([]int, len(b.rs.criteria))
+	show := make([][]int, len(b.rs.criteria))
+	for i := range b.rs.criteria {
+		c := &b.rs.criteria[i]
+		tgt[i] = -1
+		if c.target != nil {
+			r, ok := b.expr(c.target)
+			if !ok {
+				b.p.ops = b.p.ops[:n]
+				return
+			}
+			tgt[i] = r
+		}
+		for _, sh := range c.show {
+			r, ok := b.expr(sh.expr)
+			if !ok {
+				b.p.ops = b.p.ops[:n]
+				return
+			}
+			show[i] = append(show[i], r)
+		}
+	}
+	b.p.gapOps = slices.Clip(b.p.ops[n:])
+	b.p.ops = slices.Clip(b.p.ops[:n])
+	b.p.gapTarget, b.p.gapShow, b.p.gapsFast = tgt, show, true
 }
 
 func (b *fastBuilder) expr(e *expr) (int, bool) {
