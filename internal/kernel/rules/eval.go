@@ -289,7 +289,39 @@ func fill(s string, nums map[string]string) string {
 
 // newResult lays out a result with labels, before outcomes are filled in.
 func (rs *RuleSet) newResult(asOf time.Time) *Result {
-	res := &Result{Slug: rs.spec.Slug, AsOf: asOf.Format(time.DateOnly), Criteria: make([]CriterionResult, len(rs.criteria))}
+	return rs.layout(&slab{}, asOf.Format(time.DateOnly))
+}
+
+// slab hands out results and their criteria from blocks, so that
+// evaluating one profile against many rule sets allocates a few large
+// objects instead of thousands of small ones.
+type slab struct {
+	res  []Result
+	crit []CriterionResult
+}
+
+func (s *slab) result() *Result {
+	if len(s.res) == 0 {
+		return &Result{}
+	}
+	r := &s.res[0]
+	s.res = s.res[1:]
+	return r
+}
+
+func (s *slab) criteria(n int) []CriterionResult {
+	if len(s.crit) < n {
+		return make([]CriterionResult, n)
+	}
+	c := s.crit[:n:n]
+	s.crit = s.crit[n:]
+	return c
+}
+
+// layout lays out a result from a slab; day is the as-of day.
+func (rs *RuleSet) layout(s *slab, day string) *Result {
+	res := s.result()
+	res.Slug, res.AsOf, res.Criteria = rs.spec.Slug, day, s.criteria(len(rs.criteria))
 	for i := range rs.criteria {
 		cs := rs.criteria[i].spec
 		res.Criteria[i] = CriterionResult{ID: cs.ID, Label: cs.Label, Reference: cs.Reference}

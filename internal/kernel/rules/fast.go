@@ -504,10 +504,10 @@ func maskOf(names []string) uint64 {
 // evalFastOne evaluates one profile with the fast evaluator and explains
 // the criteria not met with CEL, which computes their gaps.
 func (rs *RuleSet) evalFastOne(p *Profile, asOf time.Time) (*Result, error) {
-	return rs.evalFastIn(NewBatch([]*Profile{p}), asOf)
+	return rs.evalFastIn(NewBatch([]*Profile{p}), asOf, &slab{}, asOf.Format(time.DateOnly))
 }
 
-func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time) (*Result, error) {
+func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time, sl *slab, day string) (*Result, error) {
 	fr := rs.fast.frame.Swap(nil)
 	if fr == nil && b.Len() == 1 {
 		fr = &Frame{zero: make([]uint64, 1)}
@@ -526,7 +526,7 @@ func (rs *RuleSet) evalFastIn(b *Batch, asOf time.Time) (*Result, error) {
 	if res, ok := out.Errors[0]; ok {
 		return res, nil
 	}
-	return rs.explain(b.Profile(0), asOf, out, 0)
+	return rs.explainInto(sl, day, b.Profile(0), asOf, out, 0)
 }
 
 // Explain turns one row of an outcome into a full result with reasons and
@@ -539,7 +539,11 @@ func (rs *RuleSet) Explain(b *Batch, row int, asOf time.Time, out *Outcome) (*Re
 }
 
 func (rs *RuleSet) explain(p *Profile, asOf time.Time, out *Outcome, row int) (*Result, error) {
-	res := rs.newResult(asOf)
+	return rs.explainInto(&slab{}, asOf.Format(time.DateOnly), p, asOf, out, row)
+}
+
+func (rs *RuleSet) explainInto(sl *slab, day string, p *Profile, asOf time.Time, out *Outcome, row int) (*Result, error) {
+	res := rs.layout(sl, day)
 	for v := range res.Values {
 		if m := out.ValueUnknown[v][row]; m != 0 {
 			res.Values[v].Unknown = fieldNames(m)
@@ -707,11 +711,17 @@ func (fr *Frame) runOps(fp *fastProg) {
 func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, error) {
 	b := NewBatch([]*Profile{p})
 	out := make([]*Result, len(sets))
+	n := 0
+	for _, rs := range sets {
+		n += len(rs.criteria)
+	}
+	sl := &slab{res: make([]Result, len(sets)), crit: make([]CriterionResult, n)}
+	day := asOf.Format(time.DateOnly)
 	for i, rs := range sets {
 		var res *Result
 		var err error
 		if rs.fast != nil {
-			res, err = rs.evalFastIn(b, asOf)
+			res, err = rs.evalFastIn(b, asOf, sl, day)
 		} else {
 			res, err = rs.evalCEL(p, asOf)
 		}

@@ -489,7 +489,7 @@ func (s *Service) store(ctx context.Context, res result, asOf time.Time, orgID i
 			st.Deleted += int64(n)
 			gone = gone[n:]
 		}
-		if err := upsert(ctx, tx, p, up, day, now); err != nil {
+		if err := upsert(ctx, tx, p, up, day, now, len(old) == 0); err != nil {
 			return err
 		}
 		for _, org := range becameEligible {
@@ -566,17 +566,21 @@ func storedRows(ctx context.Context, tx *sql.Tx, programID, orgID int64) ([]row,
 	})
 }
 
-func upsert(ctx context.Context, tx *sql.Tx, p programs.Program, up []row, day string, now time.Time) error {
+func upsert(ctx context.Context, tx *sql.Tx, p programs.Program, up []row, day string, now time.Time, fresh bool) error {
 	if len(up) == 0 {
 		return nil
 	}
 	// One prepared single-row statement: SQLite binds few parameters per
-	// step fastest, and PostgreSQL reuses the plan.
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO match_results (program_id, org_id, status, amount_yuan, met, not_met, unknown, gap_rank, outcomes, unknown_fields, rules_version, as_of, computed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-		ON CONFLICT (program_id, org_id) DO UPDATE SET status = excluded.status, amount_yuan = excluded.amount_yuan,
+	// step fastest, and PostgreSQL reuses the plan. Nothing stored yet for
+	// the program (fresh): plain inserts.
+	q := `INSERT INTO match_results (program_id, org_id, status, amount_yuan, met, not_met, unknown, gap_rank, outcomes, unknown_fields, rules_version, as_of, computed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+	if !fresh {
+		q += ` ON CONFLICT (program_id, org_id) DO UPDATE SET status = excluded.status, amount_yuan = excluded.amount_yuan,
 		met = excluded.met, not_met = excluded.not_met, unknown = excluded.unknown, gap_rank = excluded.gap_rank, outcomes = excluded.outcomes,
-		unknown_fields = excluded.unknown_fields, rules_version = excluded.rules_version, as_of = excluded.as_of, computed_at = excluded.computed_at`)
+		unknown_fields = excluded.unknown_fields, rules_version = excluded.rules_version, as_of = excluded.as_of, computed_at = excluded.computed_at`
+	}
+	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return apperr.Wrap(err, "match upsert")
 	}

@@ -6,6 +6,8 @@
 -- the profile fields the unknown criteria need (rules.FieldNames). The
 -- full explanation (reasons, gaps) is computed on demand.
 
+-- The pairs are written and read by their key only (a program's pairs in
+-- organization order), so the key is the only index.
 CREATE TABLE match_results (
 	program_id BIGINT NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
 	org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
@@ -22,8 +24,6 @@ CREATE TABLE match_results (
 	computed_at {{TS}} NOT NULL,
 	PRIMARY KEY (program_id, org_id)
 );
-CREATE INDEX match_results_org ON match_results (org_id, status);
-CREATE INDEX match_results_program ON match_results (program_id, status, amount_yuan);
 
 -- One row per program last matched: which version of its rules, as of
 -- which day, and the counts of that run (ineligible pairs are not stored,
