@@ -18,6 +18,7 @@ import (
 	"rainforest/internal/kernel/ui"
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
+	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
 )
 
@@ -39,7 +40,9 @@ type App struct {
 	Programs *programs.Service
 	Notifier *notify.Notifier
 	Match    *match.Service
-	UI       *ui.Renderer
+	// Obligations follows award recipients' duty to stay in the district.
+	Obligations *obligations.Service
+	UI          *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -66,6 +69,12 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Match = &match.Service{DB: d, Programs: a.Programs, Notifier: a.Notifier}
 	a.Programs.OnProgramChange = a.Match.ProgramChanged
 	a.Registry.OnChange(a.Match.OrgChanged)
+	obl, oerr := obligations.New(d, a.Programs, a.Registry, a.Notifier)
+	if oerr != nil {
+		return nil, oerr
+	}
+	a.Obligations = obl
+	a.Registry.OnChange(a.Obligations.OrgChanged)
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
+	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
 )
 
@@ -30,6 +31,7 @@ func (a *App) Routes() []Route {
 	regPages := &registry.Pages{S: a.Registry, UI: a.UI, Auth: a.Auth}
 	prog := &programs.API{S: a.Programs}
 	progPages := &programs.Pages{S: a.Programs, UI: a.UI}
+	obl := &obligations.API{S: a.Obligations}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -74,6 +76,13 @@ func (a *App) Routes() []Route {
 		{"POST", "/api/v1/programs/{ref}/evaluate", prog.EvaluateProgram},
 		{"GET", "/api/v1/orgs/{id}/eligibility", prog.Eligibility},
 		{"GET", "/api/v1/programs/{ref}/matches", (&match.API{S: a.Match}).ProgramMatches},
+		{"GET", "/api/v1/clawbacks", obl.ListCases},
+		{"GET", "/api/v1/clawbacks/{id}", obl.GetCase},
+		{"PATCH", "/api/v1/clawbacks/{id}", obl.PatchCase},
+		{"POST", "/api/v1/clawbacks/{id}/agree", obl.Agree},
+		{"POST", "/api/v1/clawbacks/{id}/waive", obl.Waive},
+		{"POST", "/api/v1/clawbacks/{id}/repay", obl.Repay},
+		{"GET", "/api/v1/orgs/{id}/obligations", obl.ListOrgObligations},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
