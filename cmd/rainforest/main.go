@@ -35,6 +35,8 @@ var commands = []command{
 	{"backup", "write a consistent copy of a SQLite database", runBackup},
 	{"match", "match every enterprise against every open program", runMatch},
 	{"mail", "send the e-mail outbox through an SMTP server", runMail},
+	{"obligations", "mark the award obligations that ran their course", runObligations},
+	{"export-360giving", "write the paid awards as a 360Giving JSON data package", runExport360},
 }
 
 // errUsage marks a mistake on the command line: the usage is printed and

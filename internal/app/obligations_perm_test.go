@@ -65,3 +65,12 @@ func init() {
 		}
 	})
 }
+
+func init() {
+	moreCells = append(moreCells, func() []cell {
+		return []cell{
+			{route: "GET /api/v1/open-data/360giving.json", name: "the awards as open data", req: func(w *world) (string, any) { return "/api/v1/open-data/360giving.json", nil },
+				want: everyone(http.StatusOK)},
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
 	"rainforest/internal/programs/obligations"
+	"rainforest/internal/programs/opendata"
 	"rainforest/internal/registry"
 )
 
@@ -83,6 +84,7 @@ func (a *App) Routes() []Route {
 		{"POST", "/api/v1/clawbacks/{id}/waive", obl.Waive},
 		{"POST", "/api/v1/clawbacks/{id}/repay", obl.Repay},
 		{"GET", "/api/v1/orgs/{id}/obligations", obl.ListOrgObligations},
+		{"GET", "/api/v1/open-data/360giving.json", (&opendata.API{X: &opendata.Exporter{DB: a.DB}}).Giving360},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},

@@ -20,6 +20,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -332,4 +333,25 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 		return nil
 	})
 	return res, err
+}
+
+// Worker sweeps at once and then every interval until ctx ends, logging
+// what it marked and any error; serve runs it in the background.
+func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := s.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("obligations sweep", "err", err)
+		case len(res.Fulfilled) > 0:
+			log.Info("obligations fulfilled", "awards", len(res.Fulfilled), "today", res.Today)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
