@@ -33,6 +33,7 @@ func (a *App) Routes() []Route {
 	prog := &programs.API{S: a.Programs}
 	progPages := &programs.Pages{S: a.Programs, UI: a.UI}
 	obl := &obligations.API{S: a.Obligations}
+	oblPages := &obligations.Pages{S: a.Obligations, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -136,6 +137,11 @@ func (a *App) Routes() []Route {
 		{"POST", "/notices/{id}/read", a.postReadNotice},
 		{"POST", "/notices/read-all", a.postReadAllNotices},
 		{"GET", "/programs/{slug}/matches", a.pageProgramMatches},
+		{"GET", "/clawbacks", oblPages.List},
+		{"GET", "/clawbacks/{id}", oblPages.Case},
+		{"POST", "/clawbacks/{id}/notes", oblPages.Save},
+		{"POST", "/clawbacks/{id}/act", oblPages.Act},
+		{"GET", "/orgs/{id}/obligations", oblPages.Org},
 		{"GET", "/static/", a.UI.Static.ServeHTTP},
 	}
 }
