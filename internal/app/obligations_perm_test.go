@@ -74,3 +74,31 @@ func init() {
 		}
 	})
 }
+
+// decidedApplication makes an approved application of Yunshan to a
+// Jing'an program and returns its id.
+func (w *world) decidedApplication() int64 {
+	w.t.Helper()
+	w.seq++
+	ctx := context.Background()
+	d := w.e.App.DB
+	now := d.Now()
+	var id int64
+	if err := d.Write.QueryRowContext(ctx, `INSERT INTO applications (program_id, org_id, project_title, project_key, amount_fen, state, created_at, updated_at, decided_at)
+		SELECT id, $1, $2, $2, 100000, 'approved', $3, $3, $3 FROM programs WHERE slug = 'jingan-little-giant' RETURNING id`,
+		w.yunshan, fmt.Sprintf("matrix-letter-%d", w.seq), now).Scan(&id); err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
+func init() {
+	moreCells = append(moreCells, func() []cell {
+		return []cell{
+			{route: "GET /api/v1/applications/{id}/letter.pdf", name: "a decided Jing'an application", req: func(w *world) (string, any) {
+				return p("/api/v1/applications/%d/letter.pdf", w.decidedApplication()), nil
+			},
+				want: only(http.StatusOK, http.StatusNotFound, "admin", "officer.jingan", "enterprise")},
+		}
+	})
+}

@@ -85,6 +85,7 @@ func (a *App) Routes() []Route {
 		{"POST", "/api/v1/clawbacks/{id}/waive", obl.Waive},
 		{"POST", "/api/v1/clawbacks/{id}/repay", obl.Repay},
 		{"GET", "/api/v1/orgs/{id}/obligations", obl.ListOrgObligations},
+		{"GET", "/api/v1/applications/{id}/letter.pdf", prog.Letter},
 		{"GET", "/api/v1/open-data/360giving.json", (&opendata.API{X: &opendata.Exporter{DB: a.DB}}).Giving360},
 
 		// Notices.
