@@ -111,7 +111,7 @@ func (ts *typesetter) tokens(text string) []token {
 	}
 	for _, r := range text {
 		switch {
-		case r == ' ' || r == '\t':
+		case r == ' ' || r == '\t' || r == '\r' || r < 0x20 || r == 0x7f:
 			flush()
 			t := token{text: " ", space: true}
 			t.w = ts.width(t)
@@ -129,6 +129,90 @@ func (ts *typesetter) tokens(text string) []token {
 	return out
 }
 
+// closing reports whether a token is punctuation a line must not start
+// with.
+func closing(t token) bool {
+	if t.space || t.text == "" {
+		return false
+	}
+	for _, r := range t.text {
+		if !strings.ContainsRune(noLineStart, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// lineWidth is the width of a line's tokens.
+func lineWidth(line []token) float64 {
+	var w float64
+	for _, t := range line {
+		w += t.w
+	}
+	return w
+}
+
+// breakLines breaks text (at the current size) into lines at most avail
+// wide: between Chinese characters, at spaces, and inside a Latin word
+// only when it is longer than a line. Closing punctuation stays with what
+// it closes, even a little past the margin; spaces at the ends of lines
+// are dropped; a newline starts a new line.
+func (ts *typesetter) breakLines(text string, avail float64) [][]token {
+	var lines [][]token
+	for _, para := range strings.Split(text, "\n") {
+		var line []token
+		var lw float64
+		emit := func() {
+			for len(line) > 0 && line[len(line)-1].space {
+				line = line[:len(line)-1]
+			}
+			lines = append(lines, line)
+			line, lw = nil, 0
+		}
+		queue := ts.tokens(para)
+		for len(queue) > 0 {
+			t := queue[0]
+			queue = queue[1:]
+			switch {
+			case t.space && len(line) == 0:
+				// No space at the start of a line.
+			case lw+t.w <= avail || len(line) > 0 && closing(t):
+				line = append(line, t)
+				lw += t.w
+			case !t.cjk && !t.space && t.w > avail:
+				// A word longer than a line: as much of it as fits here.
+				rs := []rune(t.text)
+				n := 1
+				for n < len(rs) && lw+ts.width(token{text: string(rs[:n+1])}) <= avail {
+					n++
+				}
+				head, tail := token{text: string(rs[:n])}, token{text: string(rs[n:])}
+				head.w, tail.w = ts.width(head), ts.width(tail)
+				if len(line) > 0 && lw+head.w > avail {
+					emit()
+					queue = append([]token{t}, queue...)
+					continue
+				}
+				line = append(line, head)
+				emit()
+				if tail.text != "" {
+					queue = append([]token{tail}, queue...)
+				}
+			default:
+				emit()
+				if !t.space {
+					line = append(line, t)
+					lw = t.w
+				}
+			}
+		}
+		if len(line) > 0 || para == "" {
+			emit()
+		}
+	}
+	return lines
+}
+
 // paragraph sets text at size in lines of height lh, aligned "L", "C" or
 // "R" between the margins.
 func (ts *typesetter) paragraph(text string, size, lh float64, align string) {
@@ -136,13 +220,8 @@ func (ts *typesetter) paragraph(text string, size, lh float64, align string) {
 	left, _, right, _ := ts.pdf.GetMargins()
 	pw, _ := ts.pdf.GetPageSize()
 	avail := pw - left - right
-	var line []token
-	var lw float64
-	emit := func() {
-		for len(line) > 0 && line[len(line)-1].space {
-			lw -= line[len(line)-1].w
-			line = line[:len(line)-1]
-		}
+	for _, line := range ts.breakLines(text, avail) {
+		lw := lineWidth(line)
 		x := left
 		switch align {
 		case "C":
@@ -164,51 +243,6 @@ func (ts *typesetter) paragraph(text string, size, lh float64, align string) {
 			i = j
 		}
 		ts.pdf.Ln(lh)
-		line, lw = line[:0], 0
-	}
-	var queue []token
-	queue = ts.tokens(text)
-	for len(queue) > 0 {
-		t := queue[0]
-		queue = queue[1:]
-		if t.space && len(line) == 0 {
-			continue
-		}
-		if lw+t.w <= avail || len(line) > 0 && strings.ContainsAny(t.text, noLineStart) {
-			// Closing punctuation stays with what it closes, even a
-			// little past the margin.
-			line = append(line, t)
-			lw += t.w
-			continue
-		}
-		if !t.cjk && !t.space && t.w > avail {
-			// A word longer than a line: as much of it as fits here.
-			rs := []rune(t.text)
-			n := 1
-			for n < len(rs) && lw+ts.width(token{text: string(rs[:n+1])}) <= avail {
-				n++
-			}
-			head, tail := token{text: string(rs[:n])}, token{text: string(rs[n:])}
-			head.w, tail.w = ts.width(head), ts.width(tail)
-			if len(line) > 0 && lw+head.w > avail {
-				emit()
-				queue = append([]token{t}, queue...)
-				continue
-			}
-			line = append(line, head)
-			lw += head.w
-			emit()
-			queue = append([]token{tail}, queue...)
-			continue
-		}
-		emit()
-		if !t.space {
-			line = append(line, t)
-			lw = t.w
-		}
-	}
-	if len(line) > 0 {
-		emit()
 	}
 }
 
