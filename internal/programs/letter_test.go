@@ -212,3 +212,26 @@ func TestDecisionLetterAccess(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLetterPDF renders an approved application's letter in Chinese
+// and in English from a loaded Letter (fonts parsed and subset each time).
+func BenchmarkLetterPDF(b *testing.B) {
+	l := programs.Letter{Reference: "RF-2026-5-000001", AgencyZh: "上海市静安区科学技术委员会", AgencyEn: "Jing'an District Science and Technology Commission",
+		ApplicantZh: "上海云杉软件科技有限公司", ApplicantEn: "Shanghai Yunshan Software Technology Co., Ltd.", USCC: "91310106100002951W",
+		ProgramZh: "静安区科技小巨人企业配套支持", ProgramEn: "Jing'an support for sci-tech little giants", Project: "云杉工业软件平台",
+		Approved: true, AmountFen: 123456789, DecidedOn: "2026-11-23", ApplicationID: 1}
+	for _, lang := range []string{"zh", "en"} {
+		l.Lang = lang
+		b.Run(lang, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				pdf, err := l.PDF()
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(pdf)
+			}
+			b.ReportMetric(float64(n), "bytes/letter")
+		})
+	}
+}

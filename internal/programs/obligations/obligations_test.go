@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -356,5 +357,45 @@ func TestWaiveAndSweep(t *testing.T) {
 	f.exec(t, `UPDATE awards SET obligation_until = $1 WHERE id = $2`, f.today.AddDate(0, 0, -1).Format(time.DateOnly), running)
 	if res, err := s.Sweep(context.Background()); err != nil || len(res.Fulfilled) != 0 {
 		t.Fatalf("sweep after the waiver %+v %v", res, err)
+	}
+}
+
+// TestConcurrentMovesOpenOneCase: eight concurrent profile changes that
+// each take the recipient out of the district open one case.
+func TestConcurrentMovesOpenOneCase(t *testing.T) {
+	f := newFixture(t)
+	f.exec(t, `UPDATE programs SET obligation_years = 5 WHERE id = $1`, f.program)
+	award := f.award(t, 50_000, f.today.AddDate(-1, 0, 0), 5)
+	owner := f.e.Token("enterprise@demo.local")
+	districts := []string{"xuhui", "minhang", "pudong", "yangpu", "huangpu", "putuo", "hongkou", "baoshan"}
+	var wg sync.WaitGroup
+	statuses := make([]int, len(districts))
+	for i, d := range districts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := f.e.Do("PATCH", fmt.Sprintf("/api/v1/orgs/%d", f.org), owner, map[string]any{"registered_district": d})
+			statuses[i] = r.Status
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict, http.StatusServiceUnavailable:
+		default:
+			t.Fatalf("statuses %v", statuses)
+		}
+	}
+	if ok == 0 {
+		t.Fatalf("no move succeeded: %v", statuses)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM clawback_cases WHERE award_id = $1`, award); n != 1 {
+		t.Fatalf("%d cases after %d successful moves, want 1", n, ok)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM notices n JOIN users u ON u.id = n.user_id WHERE u.email = 'enterprise@demo.local' AND n.kind = 'clawback.opened'`); n != 1 {
+		t.Fatalf("the owner was told %d times", n)
 	}
 }
