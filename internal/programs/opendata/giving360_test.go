@@ -234,4 +234,8 @@ func TestOpenDataEndpoint(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, pkg.Issued); err != nil {
 		t.Fatal(err)
 	}
+	// Public, but a bad bearer token is still refused.
+	if r := e.Do("GET", "/api/v1/open-data/360giving.json", "rf_not-a-token", nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("bad token: %d", r.Status)
+	}
 }
