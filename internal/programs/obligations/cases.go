@@ -22,6 +22,7 @@ import (
 type Case struct {
 	ID               int64      `json:"id"`
 	AwardID          int64      `json:"award_id"`
+	ApplicationID    int64      `json:"application_id"`
 	OrgID            int64      `json:"org_id"`
 	OrgNameZh        string     `json:"org_name_zh"`
 	OrgNameEn        string     `json:"org_name_en"`
@@ -74,7 +75,7 @@ func (c *Case) subject() workflow.Subject[Case] {
 	return workflow.Subject[Case]{ID: c.ID, State: c.Status, OrgID: c.OrgID, Value: *c}
 }
 
-const caseCols = `c.id, c.award_id, c.org_id, o.name_zh, o.name_en, o.uscc, c.program_id, p.slug, p.title_zh, p.title_en, p.owner_org_id,
+const caseCols = `c.id, c.award_id, a.application_id, c.org_id, o.name_zh, o.name_en, o.uscc, c.program_id, p.slug, p.title_zh, p.title_en, p.owner_org_id,
 	c.reason, c.district, c.registered_before, c.registered_after, c.tax_before, c.tax_after, a.paid_on, a.obligation_until, c.left_on,
 	c.award_fen, c.pro_rata, c.obligation_days, c.served_days, c.amount_due_fen, c.due_on, c.status, c.notes, c.waive_reason,
 	c.journal_id, c.repaid_on, c.version, c.created_at, c.updated_at`
@@ -85,7 +86,7 @@ func scanCase(sc interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var paid, until, left, due, repaid db.Date
 	var created, updated db.Time
-	err := sc.Scan(&c.ID, &c.AwardID, &c.OrgID, &c.OrgNameZh, &c.OrgNameEn, &c.USCC, &c.ProgramID, &c.ProgramSlug, &c.ProgramTitleZh, &c.ProgramTitleEn, &c.ProgramOwnerID,
+	err := sc.Scan(&c.ID, &c.AwardID, &c.ApplicationID, &c.OrgID, &c.OrgNameZh, &c.OrgNameEn, &c.USCC, &c.ProgramID, &c.ProgramSlug, &c.ProgramTitleZh, &c.ProgramTitleEn, &c.ProgramOwnerID,
 		&c.Reason, &c.District, &c.RegisteredBefore, &c.RegisteredAfter, &c.TaxBefore, &c.TaxAfter, &paid, &until, &left,
 		&c.AwardFen, &c.ProRata, &c.ObligationDays, &c.ServedDays, &c.AmountDueFen, &due, &c.Status, &c.Notes, &c.WaiveReason,
 		&c.JournalID, &repaid, &c.Version, &created, &updated)

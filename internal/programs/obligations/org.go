@@ -12,6 +12,7 @@ import (
 // Obligation is one award's duty as its recipient sees it.
 type Obligation struct {
 	AwardID         int64   `json:"award_id"`
+	ApplicationID   int64   `json:"application_id"`
 	ProgramSlug     string  `json:"program_slug"`
 	ProgramTitleZh  string  `json:"program_title_zh"`
 	ProgramTitleEn  string  `json:"program_title_en"`
@@ -43,7 +44,7 @@ func (s *Service) OrgObligations(ctx context.Context, p *auth.Principal, orgID i
 	if !p.IsAdmin() && p.RoleIn(orgID) == "" && (district == nil || !p.OfficerFor(*district)) {
 		return nil, apperr.New(apperr.Forbidden, "only the organization's members and its district's officers see its obligations")
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT a.id, p.slug, p.title_zh, p.title_en, a.amount_fen, a.paid_on, a.registered_district, a.tax_district, a.obligation_until,
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT a.id, a.application_id, p.slug, p.title_zh, p.title_en, a.amount_fen, a.paid_on, a.registered_district, a.tax_district, a.obligation_until,
 			a.obligation_fulfilled_on, c.id, c.status, c.amount_due_fen, c.due_on
 		FROM awards a JOIN programs p ON p.id = a.program_id LEFT JOIN clawback_cases c ON c.award_id = a.id
 		WHERE a.org_id = $1 AND a.status IN ('paid', 'clawed_back') AND a.obligation_until IS NOT NULL
@@ -53,7 +54,7 @@ func (s *Service) OrgObligations(ctx context.Context, p *auth.Principal, orgID i
 		var o Obligation
 		var paid, until, fulfilled, due db.Date
 		var status *string
-		err := sc.Scan(&o.AwardID, &o.ProgramSlug, &o.ProgramTitleZh, &o.ProgramTitleEn, &o.AmountFen, &paid, &o.District, &o.TaxDistrict, &until,
+		err := sc.Scan(&o.AwardID, &o.ApplicationID, &o.ProgramSlug, &o.ProgramTitleZh, &o.ProgramTitleEn, &o.AmountFen, &paid, &o.District, &o.TaxDistrict, &until,
 			&fulfilled, &o.CaseID, &status, &o.AmountDueFen, &due)
 		o.PaidOn, o.ObligationUntil, o.FulfilledOn, o.DueOn = paid.String, until.String, fulfilled.Ptr(), due.Ptr()
 		switch {

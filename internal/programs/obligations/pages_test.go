@@ -76,6 +76,14 @@ func TestPages(t *testing.T) {
 	if r.Status != http.StatusOK || strings.Count(body, `href="/clawbacks/`) != 2 || !strings.Contains(body, "Obligation until") || !strings.Contains(body, "Repaid") {
 		t.Fatalf("obligations page: %d %s", r.Status, body)
 	}
+	// Each award links to its decision letter, in the page's language.
+	link := regexp.MustCompile(`href="(/api/v1/applications/\d+/letter\.pdf\?lang=en)"`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatal("no link to the decision letter")
+	}
+	if r := owner.Get(link[1]); r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("letter from the page: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
 	r = owner.Get(page)
 	if r.Status != http.StatusOK || strings.Contains(string(r.Body), `id="do-`) {
 		t.Fatalf("recipient's case page: %d", r.Status)
