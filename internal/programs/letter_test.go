@@ -235,3 +235,22 @@ func BenchmarkLetterPDF(b *testing.B) {
 		})
 	}
 }
+
+// TestDecisionLetterApplicantLanguage: without ?lang= the letter is in the
+// language of the account that applied.
+func TestDecisionLetterApplicantLanguage(t *testing.T) {
+	f := newLetterFixture(t)
+	if _, err := f.e.App.DB.Write.Exec(`UPDATE users SET locale = 'en' WHERE email = 'enterprise@demo.local'`); err != nil {
+		t.Fatal(err)
+	}
+	// An officer reading it gets it in the applicant's language too.
+	r := f.get(t, f.approved, "", "officer.jingan@demo.local")
+	text, _ := pdfText(t, r.Body)
+	if r.Status != http.StatusOK || !strings.Contains(squeeze(text), squeeze("Decision on an application for support")) {
+		t.Fatalf("%d: %q", r.Status, text)
+	}
+	r = f.get(t, f.approved, "?lang=zh", "officer.jingan@demo.local")
+	if text, _ := pdfText(t, r.Body); !strings.Contains(text, "资助申请决定书") {
+		t.Fatalf("?lang=zh: %q", text)
+	}
+}
