@@ -234,6 +234,10 @@ func TestOpenDataEndpoint(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, pkg.Issued); err != nil {
 		t.Fatal(err)
 	}
+	// Every page links to it.
+	if r := e.Browser().Get("/programs"); !strings.Contains(string(r.Body), `href="/api/v1/open-data/360giving.json"`) {
+		t.Fatal("no link to the open data on the pages")
+	}
 	// Public, but a bad bearer token is still refused.
 	if r := e.Do("GET", "/api/v1/open-data/360giving.json", "rf_not-a-token", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("bad token: %d", r.Status)
