@@ -66,6 +66,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Programs = &programs.Service{DB: d, Registry: a.Registry}
 	a.Notifier = &notify.Notifier{DB: d}
+	a.Programs.Notifier = a.Notifier
 	a.Match = &match.Service{DB: d, Programs: a.Programs, Notifier: a.Notifier}
 	a.Programs.OnProgramChange = a.Match.ProgramChanged
 	a.Registry.OnChange(a.Match.OrgChanged)

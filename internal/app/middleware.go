@@ -21,6 +21,7 @@ import (
 	"rainforest/internal/kernel/httpx"
 	"rainforest/internal/kernel/i18n"
 	"rainforest/internal/kernel/ui"
+	"rainforest/internal/programs"
 )
 
 // SessionCookie is the name of the web session cookie.
@@ -188,6 +189,11 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 // PostgreSQL refuses to store or compare.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := limit
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/files") {
+			// Uploads of attachments: the file and its form fields.
+			limit = programs.MaxFileSize + 64<<10
+		}
 		if r.ContentLength > limit {
 			httpx.Error(w, r, apperr.New(apperr.TooLarge, "the request body is larger than %d bytes", limit))
 			return

@@ -138,9 +138,14 @@ func (w *world) newUSCC() string {
 type expect struct {
 	anon, others, allowed int
 	roles                 []string
+	// byRole, when set, gives the status of the roles it names.
+	byRole map[string]int
 }
 
 func (x expect) status(r string) int {
+	if s, ok := x.byRole[r]; ok {
+		return s
+	}
 	switch {
 	case r == "anonymous":
 		return x.anon
@@ -148,6 +153,12 @@ func (x expect) status(r string) int {
 		return x.allowed
 	}
 	return x.others
+}
+
+// per: 401 for the public, the statuses named for their roles, others for
+// the rest.
+func per(others int, byRole map[string]int) expect {
+	return expect{anon: 401, others: others, byRole: byRole}
 }
 
 // everyone: the same answer for all, the public included.

@@ -15,6 +15,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/rules"
 	"rainforest/internal/registry"
 )
@@ -23,6 +24,9 @@ import (
 type Service struct {
 	DB       *db.DB
 	Registry *registry.Service
+	// Notifier, when set, tells applicants of decisions on their
+	// applications.
+	Notifier *notify.Notifier
 
 	// OnProgramChange, when set, runs inside the transaction of every
 	// change of a program (update, publish, close) with the stored values

@@ -20,6 +20,8 @@ const (
 	Unauthorized Code = "unauthorized"
 	TooMany      Code = "too_many_requests"
 	TooLarge     Code = "too_large"
+	// Unsupported is content of a type the endpoint does not take: 415.
+	Unsupported Code = "unsupported_media_type"
 	// MethodNotAllowed: the path exists, the method does not (405).
 	MethodNotAllowed Code = "method_not_allowed"
 	Internal         Code = "internal"

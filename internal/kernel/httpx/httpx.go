@@ -42,6 +42,8 @@ func Status(c apperr.Code) int {
 		return http.StatusTooManyRequests
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.Unsupported:
+		return http.StatusUnsupportedMediaType
 	case apperr.MethodNotAllowed:
 		return http.StatusMethodNotAllowed
 	}
