@@ -45,7 +45,13 @@ func CatalogKeys() []string {
 	for _, s := range []rules.Status{rules.Met, rules.NotMet, rules.Unknown, rules.Eligible, rules.Ineligible} {
 		ks = append(ks, "prog.result."+string(s))
 	}
-	return append(ks, "audit.entity.program", "audit.action.publish", "audit.action.close")
+	for _, st := range AppStates {
+		ks = append(ks, "app.state."+st)
+	}
+	for _, st := range []string{AwardReserved, AwardPaid, AwardCancelled, AwardClawedBack} {
+		ks = append(ks, "app.award."+st)
+	}
+	return append(ks, "audit.entity.program", "audit.action.publish", "audit.action.close", "audit.entity.program_application", "audit.action.attach", "audit.action.detach")
 }
 
 // row is one program in a list.

@@ -304,6 +304,7 @@ func (r *Renderer) funcs() template.FuncMap {
 			return "/static/" + name + "?v=" + r.static[name]
 		},
 		"yuan":  FormatYuan,
+		"fen":   FormatFen,
 		"num":   FormatInt,
 		"deref": deref,
 		"date": func(t time.Time) string {
@@ -414,6 +415,28 @@ func FormatInt(v any) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// FormatFen formats an amount in fen (int64 or *int64) as yuan with two
+// decimals and a currency sign.
+func FormatFen(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case *int64:
+		if x == nil {
+			return "—"
+		}
+		n = *x
+	default:
+		return fmt.Sprint(v)
+	}
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s¥%s.%02d", sign, FormatInt(n/100), n%100)
 }
 
 // FormatYuan formats an amount in yuan with a currency sign.
