@@ -135,6 +135,9 @@ func demoPrograms(year int) []demoProgram {
 	jaFund := func(p *programs.Program) {
 		p.Level, p.FundNameZh, p.FundNameEn, p.FundCode = "district", "静安区科技创新专项资金", "Jing'an science and technology innovation special fund", "JA-STI"
 		p.OpensOn, p.ClosesOn = &opens, &closes
+		// Recipients keep operating in Jing'an for five years after
+		// payment; one who leaves early repays pro rata (illustrative).
+		p.ObligationYears, p.ClawbackProRata, p.YieldsToHigher = 5, true, true
 	}
 	var out []demoProgram
 	add := func(owner string, p programs.Program, s rules.Spec, fund func(*programs.Program)) {

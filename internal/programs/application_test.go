@@ -309,8 +309,22 @@ func TestNoDoubleFunding(t *testing.T) {
 	// Programs that do not stack: declared on either side.
 	publishProgram(t, e, "stack-x", "X", 1_000_000, 0)
 	publishProgram(t, e, "stack-y", "Y", 1_000_000, 0)
-	if _, err := e.App.DB.Write.Exec(`UPDATE programs SET excludes = '["stack-x"]' WHERE slug = 'stack-y'`); err != nil {
-		t.Fatal(err)
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"excludes": []string{"Not A Slug!"}}, "excludes[0]"},
+		{map[string]any{"excludes": []string{"stack-y"}}, "excludes[0]"},
+		{map[string]any{"obligation_years": 30}, "obligation_years"},
+		{map[string]any{"excludes": "stack-x"}, "excludes"},
+	} {
+		r := e.Do("PATCH", "/api/v1/programs/stack-y", off, bad.body)
+		if _, ok := hasField(problemOf(t, r), bad.field); r.Status != 422 || !ok {
+			t.Errorf("patch %v: %d %s", bad.body, r.Status, r.Body)
+		}
+	}
+	if r := e.Do("PATCH", "/api/v1/programs/stack-y", off, map[string]any{"excludes": []string{"stack-x"}, "obligation_years": 5, "clawback_pro_rata": true}); r.Status != 200 {
+		t.Fatalf("declare excludes: %d %s", r.Status, r.Body)
 	}
 	if r := approve(newApplication(t, e, "stack-x", "Project X", 5000)); r.Status != 200 {
 		t.Fatalf("stack-x: %d %s", r.Status, r.Body)
@@ -326,8 +340,8 @@ func TestNoDoubleFunding(t *testing.T) {
 	if _, err := e.App.DB.Write.Exec(`UPDATE programs SET level = 'municipal' WHERE slug = 'muni'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Write.Exec(`UPDATE programs SET yields_to_higher = TRUE WHERE slug = 'district-yield'`); err != nil {
-		t.Fatal(err)
+	if r := e.Do("PATCH", "/api/v1/programs/district-yield", off, map[string]any{"yields_to_higher": true}); r.Status != 200 {
+		t.Fatalf("yields_to_higher: %d %s", r.Status, r.Body)
 	}
 	if r := approve(newApplication(t, e, "muni", "Quantum Sensor", 5000)); r.Status != 200 {
 		t.Fatalf("municipal award: %d %s", r.Status, r.Body)

@@ -3,7 +3,6 @@ package programs
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -101,26 +100,6 @@ func FundKey(prog *Program) string {
 // that never goes below zero).
 func BudgetCode(programID int64) string { return "budget:program:" + strconv.FormatInt(programID, 10) }
 
-// stackingTerms are what a program says about combining awards.
-type stackingTerms struct {
-	Excludes        []string
-	YieldsToHigher  bool
-	ObligationYears int
-}
-
-func programTerms(ctx context.Context, q workflow.Querier, programID int64) (stackingTerms, error) {
-	var t stackingTerms
-	var ex string
-	err := q.QueryRowContext(ctx, `SELECT excludes, yields_to_higher, obligation_years FROM programs WHERE id = $1`, programID).Scan(&ex, &t.YieldsToHigher, &t.ObligationYears)
-	if err != nil {
-		return t, apperr.Wrap(err, "program terms")
-	}
-	if err := json.Unmarshal([]byte(ex), &t.Excludes); err != nil {
-		return t, apperr.Wrap(err, "program excludes")
-	}
-	return t, nil
-}
-
 // earlier is an award that stands in an application's way.
 type earlier struct {
 	id        int64
@@ -165,14 +144,10 @@ func (s *Service) checkStacking(ctx context.Context, q workflow.Querier, a *Appl
 	if e != nil {
 		return doubleFunding("project_title", "the same fund already supports this project of the enterprise", e)
 	}
-	terms, err := programTerms(ctx, q, prog.ID)
-	if err != nil {
-		return err
-	}
 	var args db.Args
 	cond := `w.org_id = ` + args.Add(a.OrgID) + ` AND w.application_id <> ` + args.Add(a.ID) + ` AND (p.excludes LIKE ` + args.Add(`%"`+likeEscape(prog.Slug)+`"%`) + ` ESCAPE '\'`
-	if len(terms.Excludes) > 0 {
-		cond += ` OR p.slug IN (` + db.List(&args, terms.Excludes) + `)`
+	if len(prog.Excludes) > 0 {
+		cond += ` OR p.slug IN (` + db.List(&args, prog.Excludes) + `)`
 	}
 	cond += `)`
 	if e, err = firstAward(ctx, q, cond, args...); err != nil {
@@ -181,7 +156,7 @@ func (s *Service) checkStacking(ctx context.Context, q workflow.Querier, a *Appl
 	if e != nil {
 		return doubleFunding("program", "the program does not stack with an award the enterprise holds", e)
 	}
-	if terms.YieldsToHigher && prog.Level == "district" {
+	if prog.YieldsToHigher && prog.Level == "district" {
 		e, err = firstAward(ctx, q, `w.org_id = $1 AND w.project_key = $2 AND w.application_id <> $3 AND p.level IN ('state', 'municipal')`, a.OrgID, a.ProjectKey, a.ID)
 		if err != nil {
 			return err
@@ -347,13 +322,9 @@ func (s *Service) payAward(ctx context.Context, tx *sql.Tx, a *Application, prog
 	if err != nil {
 		return err
 	}
-	terms, err := programTerms(ctx, tx, prog.ID)
-	if err != nil {
-		return err
-	}
 	var until any
-	if terms.ObligationYears > 0 {
-		until = s.today().AddDate(terms.ObligationYears, 0, 0).Format(time.DateOnly)
+	if prog.ObligationYears > 0 {
+		until = s.today().AddDate(prog.ObligationYears, 0, 0).Format(time.DateOnly)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE awards SET status = 'paid', journal_id = $1, paid_on = $2, registered_district = $3, tax_district = $4,
 		obligation_until = $5, version = version + 1, updated_at = $6 WHERE id = $7`,

@@ -109,6 +109,9 @@ func (s *Service) Ensure(ctx context.Context, prog Program) (created bool, err e
 			return apperr.Wrap(err, "insert program "+prog.Slug)
 		}
 		created = true
+		if err := writeTerms(ctx, tx, &prog); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: ownerOf(&prog), Action: "create", Entity: "program",
 			EntityID: strconv.FormatInt(prog.ID, 10), After: prog})
 	})

@@ -270,7 +270,8 @@ type fieldErr struct{ Field, Label, Message string }
 
 // formFields are the editor's inputs in order (for the error summary).
 var formFields = []string{"slug", "owner_org_id", "level", "title_zh", "title_en", "summary_zh", "summary_en", "fund_name_zh", "fund_name_en",
-	"fund_code", "legal_reference", "opens_on", "closes_on", "budget_yuan", "required_documents", "auto_grant", "rule_set"}
+	"fund_code", "legal_reference", "opens_on", "closes_on", "budget_yuan", "required_documents", "auto_grant",
+	"excludes", "yields_to_higher", "obligation_years", "clawback_pro_rata", "rule_set"}
 
 // starterRuleSet is the rule set a new program starts from.
 const starterRuleSet = `{
@@ -326,6 +327,14 @@ func valuesOf(p *Program) map[string]string {
 	}
 	if p.AutoGrant {
 		v["auto_grant"] = "true"
+	}
+	v["excludes"] = strings.Join(p.Excludes, ", ")
+	if p.YieldsToHigher {
+		v["yields_to_higher"] = "true"
+	}
+	v["obligation_years"] = strconv.Itoa(p.ObligationYears)
+	if p.ClawbackProRata {
+		v["clawback_pro_rata"] = "true"
 	}
 	var docs []string
 	for _, d := range p.RequiredDocuments {
@@ -467,6 +476,21 @@ func inputOfForm(form url.Values, creating bool) (Input, map[string]string, erro
 	in.RequiredDocuments = &docs
 	ag := v["auto_grant"] == "true"
 	in.AutoGrant = &ag
+	excludes := []string{}
+	for _, x := range strings.FieldsFunc(v["excludes"], func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '\n' }) {
+		excludes = append(excludes, x)
+	}
+	in.Excludes = &excludes
+	yh, pr := v["yields_to_higher"] == "true", v["clawback_pro_rata"] == "true"
+	in.YieldsToHigher, in.ClawbackProRata = &yh, &pr
+	if s := strings.TrimSpace(v["obligation_years"]); s == "" {
+		zero := 0
+		in.ObligationYears = &zero
+	} else if n, err := strconv.Atoi(s); err != nil {
+		fs = append(fs, apperr.FieldError{Field: "obligation_years", Message: "must be a whole number of years"})
+	} else {
+		in.ObligationYears = &n
+	}
 	rsText := json.RawMessage(strings.TrimSpace(v["rule_set"]))
 	in.RuleSet = &rsText
 	if !creating {

@@ -73,12 +73,23 @@ type Program struct {
 	BudgetFen         *int64          `json:"budget_fen"`
 	RequiredDocuments []Document      `json:"required_documents"`
 	AutoGrant         bool            `json:"auto_grant"`
-	Status            string          `json:"status"`
-	Version           int             `json:"version"`
-	CreatedAt         time.Time       `json:"created_at"`
-	UpdatedAt         time.Time       `json:"updated_at"`
-	PublishedAt       *time.Time      `json:"published_at"`
-	ClosedAt          *time.Time      `json:"closed_at"`
+	// Excludes lists the slugs of programs this one does not stack with:
+	// an enterprise holding an award of one is refused the other.
+	Excludes []string `json:"excludes"`
+	// YieldsToHigher: a state or municipal award for the same project
+	// prevails over this (district) program.
+	YieldsToHigher bool `json:"yields_to_higher"`
+	// ObligationYears a recipient must stay registered and paying tax in
+	// the district after payment (0: none); ClawbackProRata makes one who
+	// leaves early repay the share of the unserved time only.
+	ObligationYears int        `json:"obligation_years"`
+	ClawbackProRata bool       `json:"clawback_pro_rata"`
+	Status          string     `json:"status"`
+	Version         int        `json:"version"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	PublishedAt     *time.Time `json:"published_at"`
+	ClosedAt        *time.Time `json:"closed_at"`
 	// Open is computed: published and today within the window.
 	Open bool `json:"open"`
 }
@@ -127,6 +138,10 @@ type Input struct {
 	BudgetFen         *int64           `json:"budget_fen"`
 	RequiredDocuments *[]Document      `json:"required_documents"`
 	AutoGrant         *bool            `json:"auto_grant"`
+	Excludes          *[]string        `json:"excludes"`
+	YieldsToHigher    *bool            `json:"yields_to_higher"`
+	ObligationYears   *int             `json:"obligation_years"`
+	ClawbackProRata   *bool            `json:"clawback_pro_rata"`
 	Version           *int             `json:"version"`
 
 	// Which nullable members were sent as null (clear the value).
@@ -135,7 +150,7 @@ type Input struct {
 
 // inputFields are the members of Input by JSON name.
 var inputFields = []string{"slug", "owner_org_id", "level", "fund_name_zh", "fund_name_en", "fund_code", "title_zh", "title_en",
-	"summary_zh", "summary_en", "legal_reference", "rule_set", "opens_on", "closes_on", "budget_fen", "required_documents", "auto_grant", "version"}
+	"summary_zh", "summary_en", "legal_reference", "rule_set", "opens_on", "closes_on", "budget_fen", "required_documents", "auto_grant", "excludes", "yields_to_higher", "obligation_years", "clawback_pro_rata", "version"}
 
 // nullable members may be sent as null to clear them.
 var nullable = []string{"owner_org_id", "opens_on", "closes_on", "budget_fen"}
@@ -216,6 +231,14 @@ func DecodeInput(m map[string]json.RawMessage) (Input, error) {
 			}
 		case "auto_grant":
 			err = json.Unmarshal(raw, &in.AutoGrant)
+		case "excludes":
+			err = json.Unmarshal(raw, &in.Excludes)
+		case "yields_to_higher":
+			err = json.Unmarshal(raw, &in.YieldsToHigher)
+		case "obligation_years":
+			err = json.Unmarshal(raw, &in.ObligationYears)
+		case "clawback_pro_rata":
+			err = json.Unmarshal(raw, &in.ClawbackProRata)
 		case "version":
 			err = json.Unmarshal(raw, &in.Version)
 		}
@@ -230,8 +253,12 @@ func want(k string) string {
 	switch k {
 	case "owner_org_id", "budget_fen", "version":
 		return "must be a whole number"
-	case "auto_grant":
+	case "auto_grant", "yields_to_higher", "clawback_pro_rata":
 		return "must be true or false"
+	case "obligation_years":
+		return "must be a whole number of years"
+	case "excludes":
+		return "must be an array of program slugs"
 	case "opens_on", "closes_on":
 		return "must be a date string YYYY-MM-DD"
 	case "required_documents":
@@ -280,6 +307,18 @@ func (in *Input) apply(p *Program) {
 	if in.AutoGrant != nil {
 		p.AutoGrant = *in.AutoGrant
 	}
+	if in.Excludes != nil {
+		p.Excludes = *in.Excludes
+	}
+	if in.YieldsToHigher != nil {
+		p.YieldsToHigher = *in.YieldsToHigher
+	}
+	if in.ObligationYears != nil {
+		p.ObligationYears = *in.ObligationYears
+	}
+	if in.ClawbackProRata != nil {
+		p.ClawbackProRata = *in.ClawbackProRata
+	}
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -311,6 +350,13 @@ func (p *Program) normalize() {
 	if p.RequiredDocuments == nil {
 		p.RequiredDocuments = []Document{}
 	}
+	ex := []string{}
+	for _, x := range p.Excludes {
+		if x = strings.ToLower(strings.TrimSpace(x)); x != "" && !slices.Contains(ex, x) {
+			ex = append(ex, x)
+		}
+	}
+	p.Excludes = ex
 	for i := range p.RequiredDocuments {
 		p.RequiredDocuments[i].Zh = strings.TrimSpace(p.RequiredDocuments[i].Zh)
 		p.RequiredDocuments[i].En = strings.TrimSpace(p.RequiredDocuments[i].En)
@@ -394,6 +440,22 @@ func (p *Program) validate() []apperr.FieldError {
 	for i, d := range p.RequiredDocuments {
 		line(fmt.Sprintf("required_documents[%d].zh", i), d.Zh, true, 300)
 		line(fmt.Sprintf("required_documents[%d].en", i), d.En, true, 300)
+	}
+	if len(p.Excludes) > 20 {
+		bad("excludes", "at most 20 programs")
+	}
+	for i, x := range p.Excludes {
+		if !slugRE.MatchString(x) || len(x) > 80 {
+			bad(fmt.Sprintf("excludes[%d]", i), "must be a program slug")
+		} else if x == p.Slug {
+			bad(fmt.Sprintf("excludes[%d]", i), "a program always stacks with itself once; name other programs")
+		}
+	}
+	if p.ObligationYears < 0 || p.ObligationYears > 20 {
+		bad("obligation_years", "must be between 0 and 20")
+	}
+	if p.YieldsToHigher && p.Level != "district" {
+		bad("yields_to_higher", "only a district program yields to state and municipal ones")
 	}
 	return fs
 }

@@ -257,6 +257,9 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (Prog
 		if err != nil {
 			return apperr.Wrap(err, "insert program")
 		}
+		if err := writeTerms(ctx, tx, &prog); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: ownerOf(&prog), Action: "create", Entity: "program",
 			EntityID: strconv.FormatInt(prog.ID, 10), After: prog})
 	})
@@ -318,6 +321,9 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, ref, action str
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return staleVersion(before.Version)
+		}
+		if err := writeTerms(ctx, tx, &after); err != nil {
+			return err
 		}
 		after.Version = before.Version + 1
 		out = after

@@ -14,7 +14,8 @@ import (
 // order.
 const progCols = `id, slug, owner_org_id, level, fund_name_zh, fund_name_en, fund_code, title_zh, title_en,
 	summary_zh, summary_en, legal_reference, rule_set, rules_status, rules_failures, opens_on, closes_on,
-	budget_fen, required_documents, auto_grant, status, version, created_at, updated_at, published_at, closed_at`
+	budget_fen, required_documents, auto_grant, status, version, created_at, updated_at, published_at, closed_at,
+	excludes, yields_to_higher, obligation_years, clawback_pro_rata`
 
 type scanner interface{ Scan(...any) error }
 
@@ -23,10 +24,11 @@ func scanProgram(row scanner) (Program, error) {
 	var owner, budget sql.NullInt64
 	var opens, closes db.Date
 	var published, closed db.Time
-	var ruleSet, failures, docs string
+	var ruleSet, failures, docs, excludes string
 	err := row.Scan(&p.ID, &p.Slug, &owner, &p.Level, &p.FundNameZh, &p.FundNameEn, &p.FundCode, &p.TitleZh, &p.TitleEn,
 		&p.SummaryZh, &p.SummaryEn, &p.LegalReference, &ruleSet, &p.RulesStatus, &failures, &opens, &closes,
-		&budget, &docs, &p.AutoGrant, &p.Status, &p.Version, &p.CreatedAt, &p.UpdatedAt, &published, &closed)
+		&budget, &docs, &p.AutoGrant, &p.Status, &p.Version, &p.CreatedAt, &p.UpdatedAt, &published, &closed,
+		&excludes, &p.YieldsToHigher, &p.ObligationYears, &p.ClawbackProRata)
 	if err != nil {
 		return p, err
 	}
@@ -44,6 +46,12 @@ func scanProgram(row scanner) (Program, error) {
 	}
 	if err := json.Unmarshal([]byte(docs), &p.RequiredDocuments); err != nil {
 		return p, err
+	}
+	if err := json.Unmarshal([]byte(excludes), &p.Excludes); err != nil {
+		return p, err
+	}
+	if p.Excludes == nil {
+		p.Excludes = []string{}
 	}
 	if p.RulesFailures == nil {
 		p.RulesFailures = []string{}
@@ -103,6 +111,18 @@ const updateSQL = `UPDATE programs SET slug = $1, owner_org_id = $2, level = $3,
 	rules_failures = $14, opens_on = $15, closes_on = $16, budget_fen = $17, required_documents = $18, auto_grant = $19, status = $20,
 	updated_at = $21, published_at = $22, closed_at = $23, version = version + 1
 	WHERE id = $24 AND version = $25`
+
+// writeTerms stores what a program says about stacking and obligations,
+// in the transaction that writes the program.
+func writeTerms(ctx context.Context, tx *sql.Tx, p *Program) error {
+	ex, err := json.Marshal(p.Excludes)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE programs SET excludes = $1, yields_to_higher = $2, obligation_years = $3, clawback_pro_rata = $4 WHERE id = $5`,
+		string(ex), p.YieldsToHigher, p.ObligationYears, p.ClawbackProRata, p.ID)
+	return apperr.Wrap(err, "program terms")
+}
 
 func clip(s string) string {
 	if r := []rune(s); len(r) > 80 {
