@@ -125,3 +125,46 @@ func init() {
 		}
 	})
 }
+
+// grantBatch makes a proposed batch of a fresh Jing'an auto-grant program
+// and returns its id.
+func (w *world) grantBatch() int64 {
+	w.t.Helper()
+	slug := w.autoProgram()
+	r := w.e.Do("POST", "/api/v1/programs/"+slug+"/grant-batches", w.admin, nil)
+	var b struct{ ID int64 }
+	r.JSON(&b)
+	if r.Status != http.StatusCreated {
+		w.t.Fatalf("grant batch: %d %s", r.Status, r.Body)
+	}
+	return b.ID
+}
+
+func (w *world) autoProgram() string {
+	w.t.Helper()
+	slug := w.openProgram()
+	if r := w.e.Do("PATCH", "/api/v1/programs/"+slug, w.admin, map[string]any{"auto_grant": true}); r.Status != http.StatusOK {
+		w.t.Fatalf("auto grant: %d %s", r.Status, r.Body)
+	}
+	return slug
+}
+
+func init() {
+	moreCells = append(moreCells, func() []cell {
+		editors := []string{"admin", "officer.jingan"}
+		return []cell{
+			{route: "GET /api/v1/programs/{ref}/grant-batches", name: "a Jing'an program's", req: func(w *world) (string, any) { return "/api/v1/programs/" + w.autoProgram() + "/grant-batches", nil },
+				want: only(http.StatusOK, http.StatusForbidden, editors...)},
+			{route: "POST /api/v1/programs/{ref}/grant-batches", name: "propose", req: func(w *world) (string, any) { return "/api/v1/programs/" + w.autoProgram() + "/grant-batches", nil },
+				want: only(http.StatusCreated, http.StatusForbidden, editors...)},
+			{route: "GET /api/v1/grant-batches/{id}", name: "a Jing'an batch", req: func(w *world) (string, any) { return p("/api/v1/grant-batches/%d", w.grantBatch()), nil },
+				want: only(http.StatusOK, http.StatusNotFound, editors...)},
+			{route: "POST /api/v1/grant-batches/{id}/approve", name: "a Jing'an batch", req: func(w *world) (string, any) { return p("/api/v1/grant-batches/%d/approve", w.grantBatch()), nil },
+				want: only(http.StatusOK, http.StatusNotFound, editors...)},
+			{route: "POST /api/v1/grant-batches/{id}/discard", name: "a Jing'an batch", req: func(w *world) (string, any) {
+				return p("/api/v1/grant-batches/%d/discard", w.grantBatch()), map[string]string{"reason": "not this year"}
+			},
+				want: only(http.StatusOK, http.StatusNotFound, editors...)},
+		}
+	})
+}

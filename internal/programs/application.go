@@ -51,6 +51,8 @@ const (
 	ActReject      = "reject"
 	ActRevoke      = "revoke"
 	ActDisburse    = "disburse"
+	// ActGrant approves an apply-free grant's application at once.
+	ActGrant = "grant"
 )
 
 // Limits of an application's texts and amounts.
@@ -168,6 +170,7 @@ func applicationDef() workflow.Definition[*subject] {
 			{Action: ActReject, LabelZh: "不予通过", LabelEn: "reject", From: []string{AppUnderReview}, To: AppRejected, Roles: officer, Comment: workflow.CommentRequired},
 			{Action: ActRevoke, LabelZh: "撤销批准", LabelEn: "revoke the approval", From: []string{AppApproved}, To: AppRejected, Roles: officer, Comment: workflow.CommentRequired},
 			{Action: ActDisburse, LabelZh: "拨付", LabelEn: "disburse", From: []string{AppApproved}, To: AppDisbursed, Roles: []string{"officer", workflow.RoleSystem}},
+			{Action: ActGrant, LabelZh: "免申即享批准", LabelEn: "grant without application", From: []string{AppDraft}, To: AppApproved, Roles: []string{workflow.RoleSystem}, Guard: guardApprove},
 		},
 		Store:   AppStore,
 		RolesOf: appRoles,
@@ -559,7 +562,7 @@ func (s *Service) act(ctx context.Context, tx *sql.Tx, p *auth.Principal, id int
 			string(raw), asOf, now, id); err != nil {
 			return apperr.Wrap(err, "application snapshot")
 		}
-	case ActApprove:
+	case ActApprove, ActGrant:
 		sub.amountFen = s.approvalAmount(&a, in.AmountYuan)
 	}
 	rec, err := s.machine().Apply(ctx, tx, workflow.Subject[*subject]{ID: a.ID, State: a.State, OrgID: a.OrgID, Value: sub}, action, p, in.Comment)
@@ -567,7 +570,7 @@ func (s *Service) act(ctx context.Context, tx *sql.Tx, p *auth.Principal, id int
 		return err
 	}
 	switch action {
-	case ActApprove:
+	case ActApprove, ActGrant:
 		if err := s.reserveAward(ctx, tx, &a, &prog, sub.amountFen, p); err != nil {
 			return err
 		}

@@ -322,3 +322,70 @@ func (a *API) DeleteFile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// ProposeGrants is POST /api/v1/programs/{ref}/grant-batches: a proposal
+// of apply-free awards from the registry's data.
+func (a *API) ProposeGrants(w http.ResponseWriter, r *http.Request) {
+	b, err := a.S.ProposeGrants(r.Context(), auth.From(r.Context()), r.PathValue("ref"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/grant-batches/"+strconv.FormatInt(b.ID, 10))
+	httpx.JSON(w, http.StatusCreated, b)
+}
+
+// ListGrants is GET /api/v1/programs/{ref}/grant-batches.
+func (a *API) ListGrants(w http.ResponseWriter, r *http.Request) {
+	_, bs, err := a.S.GrantBatches(r.Context(), auth.From(r.Context()), r.PathValue("ref"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, map[string]any{"items": bs})
+}
+
+// GetGrants is GET /api/v1/grant-batches/{id}.
+func (a *API) GetGrants(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathID(r, "id")
+	if err == nil {
+		var b GrantBatch
+		if b, err = a.S.GrantBatch(r.Context(), auth.From(r.Context()), id); err == nil {
+			httpx.JSON(w, http.StatusOK, b)
+			return
+		}
+	}
+	httpx.Error(w, r, err)
+}
+
+type decideInput struct {
+	Reason  string `json:"reason"`
+	Version *int   `json:"version,omitempty"`
+}
+
+func (a *API) decideGrants(w http.ResponseWriter, r *http.Request, approve bool) {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var in decideInput
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+	}
+	b, err := a.S.DecideGrants(r.Context(), auth.From(r.Context()), id, approve, in.Reason, in.Version)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, b)
+}
+
+// ApproveGrants is POST /api/v1/grant-batches/{id}/approve.
+func (a *API) ApproveGrants(w http.ResponseWriter, r *http.Request) { a.decideGrants(w, r, true) }
+
+// DiscardGrants is POST /api/v1/grant-batches/{id}/discard.
+func (a *API) DiscardGrants(w http.ResponseWriter, r *http.Request) { a.decideGrants(w, r, false) }

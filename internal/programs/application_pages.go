@@ -467,3 +467,111 @@ func (pg *Pages) ForOrgApps(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.listPage(w, r, http.StatusOK, listData{Filter: f, OrgID: id, OrgName: pick(lang, o.NameZh, o.NameEn)})
 }
+
+type grantsData struct {
+	Program row
+	Batches []GrantBatch
+	Batch   *GrantBatch
+	Problem string
+}
+
+// Grants is GET /programs/{slug}/grants: a program's apply-free grant
+// batches, with the button proposing a new one.
+func (pg *Pages) Grants(w http.ResponseWriter, r *http.Request) {
+	pg.grantsPage(w, r, http.StatusOK, "")
+}
+
+func (pg *Pages) grantsPage(w http.ResponseWriter, r *http.Request, status int, problem string) {
+	ctx, lang, u := r.Context(), ui.Lang(r.Context()), auth.From(r.Context())
+	prog, bs, err := pg.S.GrantBatches(ctx, u, r.PathValue("slug"))
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	d := grantsData{Program: pg.rowOf(lang, u, pg.ownerNames(ctx, lang, []Program{prog}), prog), Batches: bs, Problem: problem}
+	page := ui.NewPage(r, "", d)
+	page.Title = i18n.T(lang, "grant.title") + " · " + d.Program.Title
+	pg.UI.Render(w, r, status, "grants", page)
+}
+
+// ProposeGrantsPage is POST /programs/{slug}/grants.
+func (pg *Pages) ProposeGrantsPage(w http.ResponseWriter, r *http.Request) {
+	b, err := pg.S.ProposeGrants(r.Context(), auth.From(r.Context()), r.PathValue("slug"))
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Conflict {
+			pg.grantsPage(w, r, http.StatusConflict, apperr.As(err).Message)
+			return
+		}
+		pg.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/grant-batches/"+strconv.FormatInt(b.ID, 10)+"?flash=flash.grant_proposed", http.StatusSeeOther)
+}
+
+func (pg *Pages) batchPage(w http.ResponseWriter, r *http.Request, status int, id int64, problem string) {
+	ctx, lang, u := r.Context(), ui.Lang(r.Context()), auth.From(r.Context())
+	b, err := pg.S.GrantBatch(ctx, u, id)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	prog, err := pg.S.Get(ctx, u, b.ProgramSlug)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	d := grantsData{Program: pg.rowOf(lang, u, pg.ownerNames(ctx, lang, []Program{prog}), prog), Batch: &b, Problem: problem}
+	page := ui.NewPage(r, "", d)
+	page.Title = i18n.T(lang, "grant.batch", b.ID) + " · " + d.Program.Title
+	pg.UI.Render(w, r, status, "grant_batch", page)
+}
+
+// GrantBatchPage is GET /grant-batches/{id}.
+func (pg *Pages) GrantBatchPage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathApp(r)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	pg.batchPage(w, r, http.StatusOK, id, "")
+}
+
+func (pg *Pages) decideGrantsPage(w http.ResponseWriter, r *http.Request, approve bool) {
+	id, err := pathApp(r)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		pg.UI.Error(w, r, apperr.New(apperr.Malformed, "unreadable form"))
+		return
+	}
+	var version *int
+	if n, err := strconv.Atoi(r.PostForm.Get("version")); err == nil {
+		version = &n
+	}
+	_, err = pg.S.DecideGrants(r.Context(), auth.From(r.Context()), id, approve, r.PostForm.Get("reason"), version)
+	if err != nil {
+		if c := apperr.CodeOf(err); c == apperr.Conflict || c == apperr.Invalid {
+			pg.batchPage(w, r, httpx.Status(c), id, apperr.As(err).Message)
+		} else {
+			pg.UI.Error(w, r, err)
+		}
+		return
+	}
+	flash := "flash.grant_discarded"
+	if approve {
+		flash = "flash.grant_approved"
+	}
+	http.Redirect(w, r, "/grant-batches/"+strconv.FormatInt(id, 10)+"?flash="+flash, http.StatusSeeOther)
+}
+
+// ApproveGrantsPage is POST /grant-batches/{id}/approve.
+func (pg *Pages) ApproveGrantsPage(w http.ResponseWriter, r *http.Request) {
+	pg.decideGrantsPage(w, r, true)
+}
+
+// DiscardGrantsPage is POST /grant-batches/{id}/discard.
+func (pg *Pages) DiscardGrantsPage(w http.ResponseWriter, r *http.Request) {
+	pg.decideGrantsPage(w, r, false)
+}

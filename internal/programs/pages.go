@@ -51,6 +51,10 @@ func CatalogKeys() []string {
 	for _, st := range []string{AwardReserved, AwardPaid, AwardCancelled, AwardClawedBack} {
 		ks = append(ks, "app.award."+st)
 	}
+	for _, st := range []string{BatchProposed, BatchApproved, BatchDiscarded} {
+		ks = append(ks, "grant.status."+st)
+	}
+	ks = append(ks, "audit.entity.grant_batch", "audit.action.propose", "audit.action.approve", "audit.action.discard")
 	return append(ks, "audit.entity.program", "audit.action.publish", "audit.action.close", "audit.entity.program_application", "audit.action.attach", "audit.action.detach")
 }
 

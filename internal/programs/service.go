@@ -592,13 +592,21 @@ var previewReader = &auth.Principal{Role: auth.RoleAdmin, Email: "programs-previ
 
 // Enterprises loads the profiles of every enterprise of the registry.
 func (s *Service) Enterprises(ctx context.Context) ([]*rules.Profile, int, error) {
+	profs, _, invalid, err := s.enterprises(ctx)
+	return profs, invalid, err
+}
+
+// enterprises loads the profiles of every enterprise with their ids, in
+// the same order.
+func (s *Service) enterprises(ctx context.Context) ([]*rules.Profile, []int64, int, error) {
 	var out []*rules.Profile
+	var ids []int64
 	invalid := 0
 	f := registry.Filter{Kind: "enterprise", Limit: 200}
 	for {
 		pg, err := s.Registry.List(ctx, previewReader, f)
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, 0, err
 		}
 		for i := range pg.Items {
 			prof, err := ProfileOf(&pg.Items[i])
@@ -607,9 +615,10 @@ func (s *Service) Enterprises(ctx context.Context) ([]*rules.Profile, int, error
 				continue
 			}
 			out = append(out, prof)
+			ids = append(ids, pg.Items[i].ID)
 		}
 		if pg.NextCursor == nil {
-			return out, invalid, nil
+			return out, ids, invalid, nil
 		}
 		f.Cursor = *pg.NextCursor
 	}
