@@ -52,6 +52,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *withDemo {
 		created, err := demo.Seed(ctx, d, a.Registry)
+		if err == nil {
+			err = demo.SeedApplications(ctx, d, a.Programs)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

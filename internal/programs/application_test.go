@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"rainforest/internal/app/apptest"
+	"rainforest/internal/demo"
 	"rainforest/internal/kernel/ledger"
 	"rainforest/internal/programs"
 )
@@ -409,6 +410,28 @@ func TestConcurrentApprovals(t *testing.T) {
 	_ = e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM applications WHERE program_id = $1 AND state = 'approved'`, prog.ID).Scan(&approved)
 	if awards != fits || approved != fits {
 		t.Errorf("%d awards, %d approved applications", awards, approved)
+	}
+	verifyLedger(t, e)
+}
+
+// TestDemoApplications: the demo's history goes through the module as its
+// users would: a paid award with its duty running, one application in the
+// queue, one draft; seeding again adds nothing.
+func TestDemoApplications(t *testing.T) {
+	e := apptest.New(t)
+	for range 2 {
+		if err := demo.SeedApplications(context.Background(), e.App.DB, e.App.Programs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pg programs.AppPage
+	e.Do("GET", fmt.Sprintf("/api/v1/orgs/%d/applications", yunshan(t, e)), e.Token(enterpriseEmail), nil).JSON(&pg)
+	if len(pg.Items) != 3 || pg.Counts["disbursed"] != 1 || pg.Counts["submitted"] != 1 || pg.Counts["draft"] != 1 {
+		t.Fatalf("demo applications: %+v", pg.Counts)
+	}
+	var until string
+	if err := e.App.DB.Read.QueryRow(`SELECT obligation_until FROM awards WHERE status = 'paid'`).Scan(&until); err != nil || until == "" {
+		t.Errorf("demo award's duty: %q %v", until, err)
 	}
 	verifyLedger(t, e)
 }
