@@ -111,40 +111,7 @@ func (s *Service) Matches(ctx context.Context, p *auth.Principal, ref, lang stri
 	if rs, err := s.Programs.RuleSet(&prog); err == nil {
 		spec = rs.Spec()
 	}
-	var a db.Args
-	q := `SELECT m.org_id, o.name_zh, o.name_en, o.registered_district, m.status, m.amount_yuan, m.met, m.not_met, m.unknown, m.outcomes, m.unknown_fields
-		FROM match_results m JOIN orgs o ON o.id = m.org_id WHERE m.program_id = ` + a.Add(prog.ID) + ` AND m.org_id > ` + a.Add(f.After)
-	if f.Status != "" {
-		q += ` AND m.status = ` + a.Add(f.Status)
-	}
-	if f.District != "" {
-		q += ` AND o.registered_district = ` + a.Add(f.District)
-	}
-	q += ` ORDER BY m.org_id LIMIT ` + a.Add(f.Limit+1)
-	rows, err := s.DB.Read.QueryContext(ctx, q, a...)
-	items, err := db.Collect(rows, err, "matches", func(sc interface{ Scan(...any) error }) (Item, error) {
-		var it Item
-		var zh, en, outcomes string
-		var fields int64
-		err := sc.Scan(&it.OrgID, &zh, &en, &it.District, &it.Status, &it.AmountYuan, &it.Met, &it.NotMet, &it.Unknown, &outcomes, &fields)
-		it.Name = zh
-		if lang == "en" && en != "" {
-			it.Name = en
-		}
-		it.Missing = rules.FieldNames(uint64(fields))
-		if it.Missing == nil {
-			it.Missing = []string{}
-		}
-		it.Criteria = make([]CriterionStatus, len(outcomes))
-		for i := range outcomes {
-			c := CriterionStatus{ID: strconv.Itoa(i + 1), Status: statusWords[outcomes[i]]}
-			if spec != nil && i < len(spec.Criteria) {
-				c.ID, c.Label = spec.Criteria[i].ID, spec.Criteria[i].Label.In(lang)
-			}
-			it.Criteria[i] = c
-		}
-		return it, err
-	})
+	items, err := s.page(ctx, prog.ID, lang, spec, f)
 	if err != nil {
 		return List{}, err
 	}
@@ -203,4 +170,126 @@ func (a *API) ProgramMatches(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.JSON(w, http.StatusOK, l)
+}
+
+// page decodes a program's stored blocks from the cursor on, keeps the
+// pairs the filter asks for and names their enterprises, until it has one
+// item more than the limit (or no block is left).
+func (s *Service) page(ctx context.Context, programID int64, lang string, spec *rules.Spec, f Filter) ([]Item, error) {
+	items := []Item{}
+	from := blockOf(f.After)
+	var buf []row
+	for len(items) <= f.Limit {
+		// A few blocks at a time, in order.
+		rows, err := s.DB.Read.QueryContext(ctx, `SELECT block, data FROM match_blocks WHERE program_id = $1 AND block >= $2 ORDER BY block LIMIT 8`, programID, from)
+		if err != nil {
+			return nil, apperr.Wrap(err, "matches")
+		}
+		var cands []row
+		n := 0
+		for rows.Next() {
+			var block int64
+			var data []byte
+			if err := rows.Scan(&block, &data); err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(err, "matches")
+			}
+			n++
+			from = block + 1
+			if buf, err = decodeBlock(buf[:0], block, data); err != nil {
+				rows.Close()
+				return nil, apperr.Wrap(err, "matches")
+			}
+			for _, r := range buf {
+				if r.org <= f.After || (f.Status != "" && r.status() != f.Status) {
+					continue
+				}
+				cands = append(cands, r)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, apperr.Wrap(err, "matches")
+		}
+		for len(cands) > 0 && len(items) <= f.Limit {
+			k := min(len(cands), 500)
+			got, err := s.named(ctx, cands[:k], lang, spec, f.District)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, got...)
+			cands = cands[k:]
+		}
+		if n < 8 {
+			break
+		}
+	}
+	return items, nil
+}
+
+// named turns decoded pairs into items with their enterprises' names,
+// leaving out organizations gone from the registry or outside district.
+func (s *Service) named(ctx context.Context, rs []row, lang string, spec *rules.Spec, district string) ([]Item, error) {
+	ids := make([]int64, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].org
+	}
+	var a db.Args
+	q := `SELECT id, name_zh, name_en, registered_district FROM orgs WHERE id IN (` + db.List(&a, ids) + `)`
+	if district != "" {
+		q += ` AND registered_district = ` + a.Add(district)
+	}
+	type named struct {
+		zh, en string
+		dist   *string
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, q, a...)
+	if err != nil {
+		return nil, apperr.Wrap(err, "matches")
+	}
+	names := make(map[int64]named, len(rs))
+	for rows.Next() {
+		var id int64
+		var n named
+		if err := rows.Scan(&id, &n.zh, &n.en, &n.dist); err != nil {
+			rows.Close()
+			return nil, apperr.Wrap(err, "matches")
+		}
+		names[id] = n
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, apperr.Wrap(err, "matches")
+	}
+	var out []Item
+	for _, r := range rs {
+		n, ok := names[r.org]
+		if !ok {
+			continue
+		}
+		it := Item{OrgID: r.org, Name: n.zh, District: n.dist, Status: r.status(), Met: r.met, NotMet: r.notMet, Unknown: r.unknown}
+		if lang == "en" && n.en != "" {
+			it.Name = n.en
+		}
+		if r.amount >= 0 {
+			v := r.amount
+			it.AmountYuan = &v
+		}
+		it.Missing = rules.FieldNames(r.fields)
+		if it.Missing == nil {
+			it.Missing = []string{}
+		}
+		it.Criteria = make([]CriterionStatus, len(r.outcomes))
+		for i := range r.outcomes {
+			c := CriterionStatus{ID: strconv.Itoa(i + 1), Status: statusWords[r.outcomes[i]]}
+			if spec != nil && i < len(spec.Criteria) {
+				c.ID, c.Label = spec.Criteria[i].ID, spec.Criteria[i].Label.In(lang)
+			}
+			it.Criteria[i] = c
+		}
+		out = append(out, it)
+	}
+	return out, nil
 }

@@ -1,12 +1,14 @@
 // Package match runs every enterprise of the registry against every open
 // program with the rules engine's batch evaluator and keeps the outcome:
-// the eligible and unknown pairs in match_results, the counts per program
+// the eligible and unknown pairs in match_blocks (per block of
+// organization ids), the counts per program
 // in match_programs. It re-matches one program when it is published or
 // changed and one organization when its profile changes, and tells an
 // enterprise's members, once per program, when it becomes eligible.
 package match
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"runtime"
@@ -41,21 +43,23 @@ var system = &auth.Principal{Role: auth.RoleAdmin, Email: "matching"}
 
 // Stats is what a run did.
 type Stats struct {
-	Programs    int           `json:"programs"`
-	Enterprises int           `json:"enterprises"`
-	Invalid     int           `json:"invalid_profiles"`
-	Pairs       int64         `json:"pairs"`
-	Eligible    int64         `json:"eligible"`
-	Unknown     int64         `json:"unknown"`
-	Ineligible  int64         `json:"ineligible"`
-	Inserted    int64         `json:"inserted"`
-	Updated     int64         `json:"updated"`
-	Deleted     int64         `json:"deleted"`
-	Unchanged   int64         `json:"unchanged"`
-	Notified    int           `json:"notified"`
-	Load        time.Duration `json:"load_ns"`
-	Eval        time.Duration `json:"eval_ns"`
-	Write       time.Duration `json:"write_ns"`
+	Programs    int   `json:"programs"`
+	Enterprises int   `json:"enterprises"`
+	Invalid     int   `json:"invalid_profiles"`
+	Pairs       int64 `json:"pairs"`
+	Eligible    int64 `json:"eligible"`
+	Unknown     int64 `json:"unknown"`
+	Ineligible  int64 `json:"ineligible"`
+	Inserted    int64 `json:"inserted"`
+	Updated     int64 `json:"updated"`
+	Deleted     int64 `json:"deleted"`
+	// Blocks is how many stored blocks were written or deleted.
+	Blocks    int64         `json:"blocks_written"`
+	Unchanged int64         `json:"unchanged"`
+	Notified  int           `json:"notified"`
+	Load      time.Duration `json:"load_ns"`
+	Eval      time.Duration `json:"eval_ns"`
+	Write     time.Duration `json:"write_ns"`
 	// AsOf is the day the rules were applied as of.
 	AsOf time.Time `json:"as_of"`
 }
@@ -70,6 +74,7 @@ func (s *Stats) add(o Stats) {
 	s.Deleted += o.Deleted
 	s.Unchanged += o.Unchanged
 	s.Notified += o.Notified
+	s.Blocks += o.Blocks
 }
 
 // row is one stored pair.
@@ -247,6 +252,7 @@ func (s *Service) openPrograms(ctx context.Context, id int64) ([]programs.Progra
 type result struct {
 	prog       programs.Program
 	rows       []row // eligible and unknown, by org id
+	blocks     []blocked
 	ineligible int64
 	err        error
 }
@@ -331,7 +337,11 @@ func (s *Service) Run(ctx context.Context, programID, orgID int64) (Stats, error
 			fr := rules.NewFrame()
 			for i := range jobs {
 				rows, inel, err := evaluate(fr, sets[i], e, asOf)
-				results <- result{prog: ps[i], rows: rows, ineligible: inel, err: err}
+				var blocks []blocked
+				if orgID == 0 {
+					blocks = splitBlocks(rows)
+				}
+				results <- result{prog: ps[i], rows: rows, blocks: blocks, ineligible: inel, err: err}
 			}
 		}()
 	}
@@ -380,12 +390,14 @@ func (s *Service) Run(ctx context.Context, programID, orgID int64) (Stats, error
 			if len(ids) > 0 {
 				cond = "program_id NOT IN (" + db.List(&a, ids) + ")"
 			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM match_results WHERE `+cond, a...)
-			if err != nil {
+			var n int64
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(eligible + unknown), 0) FROM match_blocks WHERE `+cond, a...).Scan(&n); err != nil {
 				return apperr.Wrap(err, "match prune")
 			}
-			n, _ := res.RowsAffected()
 			st.Deleted += n
+			if _, err := tx.ExecContext(ctx, `DELETE FROM match_blocks WHERE `+cond, a...); err != nil {
+				return apperr.Wrap(err, "match prune")
+			}
 			_, err = tx.ExecContext(ctx, `DELETE FROM match_programs WHERE `+cond, a...)
 			return apperr.Wrap(err, "match prune")
 		}); err != nil {
@@ -421,76 +433,133 @@ func (s *Service) orgsWithMembers(ctx context.Context, orgID int64) (map[int64]b
 	return m, nil
 }
 
-// store writes one program's outcome: the stored rows are merged with the
-// new ones by org id; new and changed rows are upserted in multi-row
-// statements, rows no longer eligible or unknown deleted, and every
-// enterprise that became eligible is told.
+// store writes one program's outcome block by block: a block whose
+// encoding is what is stored is left alone; a changed block is compared
+// pair by pair (for the counts and the notices) and rewritten; a block
+// with no eligible or unknown enterprise left is deleted. Every enterprise
+// that became eligible is told.
 func (s *Service) store(ctx context.Context, res result, asOf time.Time, orgID int64, enterprises int, members map[int64]bool) (Stats, error) {
 	var st Stats
 	p := res.prog
 	st.Ineligible = res.ineligible
 	st.Pairs = int64(len(res.rows)) + res.ineligible
+	for _, r := range res.rows {
+		if r.eligible {
+			st.Eligible++
+		} else {
+			st.Unknown++
+		}
+	}
 	day := asOf.Format(time.DateOnly)
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		st.Inserted, st.Updated, st.Deleted, st.Unchanged, st.Notified = 0, 0, 0, 0, 0
-		old, err := storedRows(ctx, tx, p.ID, orgID)
+		st.Inserted, st.Updated, st.Deleted, st.Unchanged, st.Notified, st.Blocks = 0, 0, 0, 0, 0, 0
+		one := int64(-1)
+		if orgID != 0 {
+			one = blockOf(orgID)
+		}
+		old, err := readBlocks(ctx, tx, p.ID, one)
 		if err != nil {
 			return err
 		}
-		now := s.DB.Now()
-		var up []row
-		var becameEligible []int64
-		i := 0
-		for _, r := range res.rows {
-			if r.eligible {
-				st.Eligible++
-			} else {
-				st.Unknown++
+		nb := res.blocks
+		var oldOrg []row
+		if orgID != 0 {
+			// One organization: its block is the stored one with its pair
+			// replaced.
+			var rows []row
+			if len(old) > 0 {
+				if rows, err = decodeBlock(nil, old[0].block, old[0].data); err != nil {
+					return apperr.Wrap(err, "match block")
+				}
 			}
-			for i < len(old) && old[i].org < r.org {
+			merged := make([]row, 0, len(rows)+1)
+			added := false
+			for _, r := range rows {
+				if r.org == orgID {
+					oldOrg = append(oldOrg, r)
+					continue
+				}
+				if !added && r.org > orgID {
+					merged = append(merged, res.rows...)
+					added = true
+				}
+				merged = append(merged, r)
+			}
+			if !added {
+				merged = append(merged, res.rows...)
+			}
+			nb = splitBlocks(merged)
+		}
+		now := s.DB.Now()
+		var becameEligible []int64
+		var put, del *sql.Stmt
+		write := func(bl *blocked) error {
+			if put == nil {
+				if put, err = tx.PrepareContext(ctx, `INSERT INTO match_blocks (program_id, block, eligible, unknown, data, rules_version, as_of, computed_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+					ON CONFLICT (program_id, block) DO UPDATE SET eligible = excluded.eligible, unknown = excluded.unknown, data = excluded.data,
+					rules_version = excluded.rules_version, as_of = excluded.as_of, computed_at = excluded.computed_at`); err != nil {
+					return apperr.Wrap(err, "match block write")
+				}
+			}
+			st.Blocks++
+			_, err := put.ExecContext(ctx, p.ID, bl.block, bl.eligible, bl.unknown, bl.data, p.Version, day, now)
+			return apperr.Wrap(err, "match block write")
+		}
+		remove := func(sb storedBlock) error {
+			rows, err := decodeBlock(nil, sb.block, sb.data)
+			if err != nil {
+				return apperr.Wrap(err, "match block")
+			}
+			st.Deleted += int64(len(rows))
+			if del == nil {
+				if del, err = tx.PrepareContext(ctx, `DELETE FROM match_blocks WHERE program_id = $1 AND block = $2`); err != nil {
+					return apperr.Wrap(err, "match block delete")
+				}
+			}
+			st.Blocks++
+			_, err = del.ExecContext(ctx, p.ID, sb.block)
+			return apperr.Wrap(err, "match block delete")
+		}
+		defer func() {
+			if put != nil {
+				put.Close()
+			}
+			if del != nil {
+				del.Close()
+			}
+		}()
+		i := 0
+		var prev []row
+		for k := range nb {
+			bl := &nb[k]
+			for i < len(old) && old[i].block < bl.block {
+				if err := remove(old[i]); err != nil {
+					return err
+				}
 				i++
 			}
-			var prev *row
-			if i < len(old) && old[i].org == r.org {
-				prev = &old[i]
+			prev = prev[:0]
+			if i < len(old) && old[i].block == bl.block {
+				sb := old[i]
+				i++
+				if bytes.Equal(sb.data, bl.data) {
+					st.Unchanged += int64(len(bl.rows))
+					continue
+				}
+				if prev, err = decodeBlock(prev, sb.block, sb.data); err != nil {
+					return apperr.Wrap(err, "match block")
+				}
 			}
-			switch {
-			case prev == nil:
-				st.Inserted++
-				up = append(up, r)
-			case !prev.same(r):
-				st.Updated++
-				up = append(up, r)
-			default:
-				st.Unchanged++
-			}
-			if r.eligible && (prev == nil || !prev.eligible) && members[r.org] {
-				becameEligible = append(becameEligible, r.org)
-			}
-		}
-		// Stored rows the new outcome no longer has.
-		var gone []int64
-		j := 0
-		for _, o := range old {
-			for j < len(res.rows) && res.rows[j].org < o.org {
-				j++
-			}
-			if j >= len(res.rows) || res.rows[j].org != o.org {
-				gone = append(gone, o.org)
+			becameEligible = diffRows(&st, prev, bl.rows, members, becameEligible)
+			if err := write(bl); err != nil {
+				return err
 			}
 		}
-		for len(gone) > 0 {
-			n := min(len(gone), 500)
-			var a db.Args
-			q := `DELETE FROM match_results WHERE program_id = ` + a.Add(p.ID) + ` AND org_id IN (` + db.List(&a, gone[:n]) + `)`
-			if _, err := tx.ExecContext(ctx, q, a...); err != nil {
-				return apperr.Wrap(err, "match delete")
+		for ; i < len(old); i++ {
+			if err := remove(old[i]); err != nil {
+				return err
 			}
-			st.Deleted += int64(n)
-			gone = gone[n:]
-		}
-		if err := upsert(ctx, tx, p, up, day, now, len(old) == 0); err != nil {
-			return err
 		}
 		for _, org := range becameEligible {
 			n, err := s.Notifier.ToOrg(ctx, tx, org, eligibleMessage(p, org))
@@ -503,7 +572,7 @@ func (s *Service) store(ctx context.Context, res result, asOf time.Time, orgID i
 		}
 		if orgID != 0 {
 			// One organization changed: adjust the program's counts.
-			return adjustCounts(ctx, tx, p, old, res.rows, enterprises, day, now)
+			return adjustCounts(ctx, tx, p, oldOrg, res.rows, enterprises, day, now)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO match_programs (program_id, rules_version, as_of, enterprises, eligible, unknown, ineligible, computed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -513,6 +582,37 @@ func (s *Service) store(ctx context.Context, res result, asOf time.Time, orgID i
 		return apperr.Wrap(err, "match program state")
 	})
 	return st, err
+}
+
+// diffRows counts how the pairs of one block moved from old to cur (both
+// in org order) and appends the enterprises with members that became
+// eligible.
+func diffRows(st *Stats, old, cur []row, members map[int64]bool, became []int64) []int64 {
+	i := 0
+	for _, r := range cur {
+		for i < len(old) && old[i].org < r.org {
+			st.Deleted++
+			i++
+		}
+		var prev *row
+		if i < len(old) && old[i].org == r.org {
+			prev = &old[i]
+			i++
+		}
+		switch {
+		case prev == nil:
+			st.Inserted++
+		case !prev.same(r):
+			st.Updated++
+		default:
+			st.Unchanged++
+		}
+		if r.eligible && (prev == nil || !prev.eligible) && members[r.org] {
+			became = append(became, r.org)
+		}
+	}
+	st.Deleted += int64(len(old) - i)
+	return became
 }
 
 // adjustCounts moves one organization's pair between the counts of a
@@ -539,62 +639,12 @@ func adjustCounts(ctx context.Context, tx *sql.Tx, p programs.Program, old, cur 
 	if n, _ := res.RowsAffected(); n == 0 {
 		// Never matched as a whole: count what is stored.
 		_, err = tx.ExecContext(ctx, `INSERT INTO match_programs (program_id, rules_version, as_of, enterprises, eligible, unknown, ineligible, computed_at)
-			SELECT $1, $2, $3, $4, COALESCE(SUM(CASE WHEN status = 'eligible' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status = 'unknown' THEN 1 ELSE 0 END), 0), 0, $5
-			FROM match_results WHERE program_id = $1`, p.ID, p.Version, day, enterprises, at)
+			SELECT $1, $2, $3, $4, COALESCE(SUM(eligible), 0), COALESCE(SUM(unknown), 0), 0, $5
+			FROM match_blocks WHERE program_id = $1`, p.ID, p.Version, day, enterprises, at)
 		return apperr.Wrap(err, "match counts")
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE match_programs SET ineligible = 0 WHERE program_id = $1 AND ineligible < 0`, p.ID)
 	return apperr.Wrap(err, "match counts")
-}
-
-func storedRows(ctx context.Context, tx *sql.Tx, programID, orgID int64) ([]row, error) {
-	q := `SELECT org_id, status, COALESCE(amount_yuan, -1), met, not_met, unknown, outcomes, unknown_fields FROM match_results WHERE program_id = $1`
-	args := []any{programID}
-	if orgID != 0 {
-		q += ` AND org_id = $2`
-		args = append(args, orgID)
-	}
-	rows, err := tx.QueryContext(ctx, q+` ORDER BY org_id`, args...)
-	return db.Collect(rows, err, "stored matches", func(sc interface{ Scan(...any) error }) (row, error) {
-		var r row
-		var status string
-		var fields int64
-		err := sc.Scan(&r.org, &status, &r.amount, &r.met, &r.notMet, &r.unknown, &r.outcomes, &fields)
-		r.eligible = status == "eligible"
-		r.fields = uint64(fields)
-		return r, err
-	})
-}
-
-func upsert(ctx context.Context, tx *sql.Tx, p programs.Program, up []row, day string, now time.Time, fresh bool) error {
-	if len(up) == 0 {
-		return nil
-	}
-	// One prepared single-row statement: SQLite binds few parameters per
-	// step fastest, and PostgreSQL reuses the plan. Nothing stored yet for
-	// the program (fresh): plain inserts.
-	q := `INSERT INTO match_results (program_id, org_id, status, amount_yuan, met, not_met, unknown, gap_rank, outcomes, unknown_fields, rules_version, as_of, computed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
-	if !fresh {
-		q += ` ON CONFLICT (program_id, org_id) DO UPDATE SET status = excluded.status, amount_yuan = excluded.amount_yuan,
-		met = excluded.met, not_met = excluded.not_met, unknown = excluded.unknown, gap_rank = excluded.gap_rank, outcomes = excluded.outcomes,
-		unknown_fields = excluded.unknown_fields, rules_version = excluded.rules_version, as_of = excluded.as_of, computed_at = excluded.computed_at`
-	}
-	stmt, err := tx.PrepareContext(ctx, q)
-	if err != nil {
-		return apperr.Wrap(err, "match upsert")
-	}
-	defer stmt.Close()
-	for _, r := range up {
-		var amount any
-		if r.amount >= 0 {
-			amount = r.amount
-		}
-		if _, err := stmt.ExecContext(ctx, p.ID, r.org, r.status(), amount, r.met, r.notMet, r.unknown, r.unknown, r.outcomes, int64(r.fields), p.Version, day, now); err != nil {
-			return apperr.Wrap(err, "match upsert")
-		}
-	}
-	return nil
 }
 
 func eligibleMessage(p programs.Program, org int64) notify.Message {

@@ -25,7 +25,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *sql.Tx, kind string, id int64
 func (s *Service) ProgramChanged(ctx context.Context, tx *sql.Tx, before, after programs.Program) error {
 	switch {
 	case after.Status == programs.Closed && before.Status != programs.Closed:
-		if _, err := tx.ExecContext(ctx, `DELETE FROM match_results WHERE program_id = $1`, after.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM match_blocks WHERE program_id = $1`, after.ID); err != nil {
 			return apperr.Wrap(err, "match results of a closed program")
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM match_programs WHERE program_id = $1`, after.ID)
