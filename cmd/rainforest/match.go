@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"rainforest/internal/kernel/notify"
@@ -21,6 +22,7 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	program := fs.Int64("program", 0, "match this program only (id)")
 	org := fs.Int64("org", 0, "match this organization only (id)")
 	workers := fs.Int("workers", 0, "programs evaluated in parallel (default: the number of cores)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -34,6 +36,17 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := m.Programs.EnsureBuiltin(ctx); err != nil {
 		return err
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	st, err := m.Run(ctx, *program, *org)
 	if err != nil {
@@ -42,7 +55,7 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	total := time.Since(t0)
 	fmt.Fprintf(stdout, "programs %d, enterprises %d (invalid profiles %d), pairs %d\n", st.Programs, st.Enterprises, st.Invalid, st.Pairs)
 	fmt.Fprintf(stdout, "eligible %d, unknown %d, ineligible %d\n", st.Eligible, st.Unknown, st.Ineligible)
-	fmt.Fprintf(stdout, "written: inserted %d, updated %d, deleted %d, unchanged %d; enterprises told %d\n", st.Inserted, st.Updated, st.Deleted, st.Unchanged, st.Notified)
+	fmt.Fprintf(stdout, "written: inserted %d, updated %d, deleted %d, unchanged %d (blocks written %d); enterprises told %d\n", st.Inserted, st.Updated, st.Deleted, st.Unchanged, st.Blocks, st.Notified)
 	fmt.Fprintf(stdout, "time: load %.2f s, evaluate %.2f s, write %.2f s, total %.2f s\n", st.Load.Seconds(), st.Eval.Seconds(), st.Write.Seconds(), total.Seconds())
 	return nil
 }

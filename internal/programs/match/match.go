@@ -132,16 +132,56 @@ func (s *Service) workers() int {
 	return s.Workers
 }
 
-// load reads the enterprises (one when orgID is not 0).
+// load reads the enterprises (one when orgID is not 0). The city is read
+// in as many ranges of ids as there are workers, each streamed by its own
+// query and decoded on its own core, and the ranges laid end to end.
 func (s *Service) load(ctx context.Context, orgID int64) (*enterprises, error) {
-	q := `SELECT ` + profileColumns + ` FROM orgs WHERE kind = 'enterprise'`
-	args := []any{}
 	if orgID != 0 {
-		q += ` AND id = $1`
-		args = append(args, orgID)
+		return s.loadRange(ctx, orgID, orgID)
 	}
-	q += ` ORDER BY id`
-	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
+	var lo, hi sql.NullInt64
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM orgs WHERE kind = 'enterprise'`).Scan(&lo, &hi); err != nil {
+		return nil, apperr.Wrap(err, "match profiles")
+	}
+	if !lo.Valid {
+		return &enterprises{}, nil
+	}
+	w := int64(s.workers())
+	if n := hi.Int64 - lo.Int64 + 1; n < w*1024 {
+		w = 1
+	}
+	parts := make([]*enterprises, w)
+	errs := make([]error, w)
+	step := (hi.Int64 - lo.Int64 + w) / w
+	var wg sync.WaitGroup
+	for i := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := lo.Int64 + i*step
+			parts[i], errs[i] = s.loadRange(ctx, a, min(a+step-1, hi.Int64))
+		}()
+	}
+	wg.Wait()
+	e := &enterprises{}
+	for i, p := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for j := range p.batches {
+			e.starts = append(e.starts, len(e.ids)+p.starts[j])
+		}
+		e.batches = append(e.batches, p.batches...)
+		e.ids = append(e.ids, p.ids...)
+		e.invalid += p.invalid
+	}
+	return e, nil
+}
+
+// loadRange reads the enterprises whose ids are in [lo, hi].
+func (s *Service) loadRange(ctx context.Context, lo, hi int64) (*enterprises, error) {
+	q := `SELECT ` + profileColumns + ` FROM orgs WHERE kind = 'enterprise' AND id BETWEEN $1 AND $2 ORDER BY id`
+	rows, err := s.DB.Read.QueryContext(ctx, q, lo, hi)
 	if err != nil {
 		return nil, apperr.Wrap(err, "match profiles")
 	}
@@ -257,8 +297,6 @@ type result struct {
 	err        error
 }
 
-var letters = map[rules.Status]byte{rules.Met: 'm', rules.NotMet: 'n', rules.Unknown: 'u'}
-
 // evaluate runs one rule set over every batch.
 func evaluate(fr *rules.Frame, rs *rules.RuleSet, e *enterprises, asOf time.Time) ([]row, int64, error) {
 	var out []row
@@ -280,13 +318,15 @@ func evaluate(fr *rules.Frame, rs *rules.RuleSet, e *enterprises, asOf time.Time
 			r := row{org: e.ids[base+i], eligible: st == rules.Eligible, amount: -1}
 			for c := 0; c < nc; c++ {
 				cs := o.Criteria[c][i]
-				buf[c] = letters[cs]
 				switch cs {
 				case rules.Met:
+					buf[c] = 'm'
 					r.met++
 				case rules.NotMet:
+					buf[c] = 'n'
 					r.notMet++
 				default:
+					buf[c] = 'u'
 					r.unknown++
 					r.fields |= o.Unknown[c][i]
 				}
