@@ -347,9 +347,8 @@ func (p *Program) normalize() {
 			}
 		}
 	}
-	if p.RequiredDocuments == nil {
-		p.RequiredDocuments = []Document{}
-	}
+	// A copy: the documents may be shared (the built-in programs').
+	p.RequiredDocuments = append([]Document{}, p.RequiredDocuments...)
 	ex := []string{}
 	for _, x := range p.Excludes {
 		if x = strings.ToLower(strings.TrimSpace(x)); x != "" && !slices.Contains(ex, x) {
