@@ -102,12 +102,8 @@ func (pg *Pages) CreateApp(w http.ResponseWriter, r *http.Request) {
 	} else {
 		bad = append(bad, apperr.FieldError{Field: "org_id", Message: "is required"})
 	}
-	if v := strings.TrimSpace(f.Requested); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			in.RequestedYuan = &n
-		} else {
-			bad = append(bad, apperr.FieldError{Field: "requested_yuan", Message: "must be a whole number of yuan"})
-		}
+	if in.RequestedYuan, err = formYuan(r.PostForm, "requested_yuan"); err != nil {
+		bad = append(bad, apperr.As(err).Fields...)
 	}
 	err = apperr.Fields(bad)
 	var a Application
@@ -238,19 +234,11 @@ func (pg *Pages) EditApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := AppInput{ProjectTitle: r.PostForm.Get("project_title"), Summary: r.PostForm.Get("summary")}
-	if v := strings.TrimSpace(r.PostForm.Get("requested_yuan")); v != "" {
-		n, perr := strconv.ParseInt(v, 10, 64)
-		if perr != nil {
-			pg.afterPost(w, r, id, apperr.Field("requested_yuan", "must be a whole number of yuan"), "")
-			return
-		}
-		in.RequestedYuan = &n
+	if in.RequestedYuan, err = formYuan(r.PostForm, "requested_yuan"); err != nil {
+		pg.afterPost(w, r, id, err, "")
+		return
 	}
-	if v := r.PostForm.Get("version"); v != "" {
-		if n, perr := strconv.Atoi(v); perr == nil {
-			in.Version = &n
-		}
-	}
+	in.Version = formVersion(r.PostForm)
 	_, err = pg.S.UpdateApplication(r.Context(), auth.From(r.Context()), id, in)
 	pg.afterPost(w, r, id, err, "flash.app_saved")
 }
@@ -267,19 +255,11 @@ func (pg *Pages) ActApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := ActInput{Comment: r.PostForm.Get("comment")}
-	if v := strings.TrimSpace(r.PostForm.Get("amount_yuan")); v != "" {
-		n, perr := strconv.ParseInt(v, 10, 64)
-		if perr != nil {
-			pg.afterPost(w, r, id, apperr.Field("amount_yuan", "must be a whole number of yuan"), "")
-			return
-		}
-		in.AmountYuan = &n
+	if in.AmountYuan, err = formYuan(r.PostForm, "amount_yuan"); err != nil {
+		pg.afterPost(w, r, id, err, "")
+		return
 	}
-	if v := r.PostForm.Get("version"); v != "" {
-		if n, perr := strconv.Atoi(v); perr == nil {
-			in.Version = &n
-		}
-	}
+	in.Version = formVersion(r.PostForm)
 	_, err = pg.S.Act(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("action"), in)
 	pg.afterPost(w, r, id, err, "flash.app_done")
 }
@@ -423,14 +403,14 @@ func (pg *Pages) BulkApp(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in := ActInput{Comment: r.PostForm.Get("comment")}
-	if v := strings.TrimSpace(r.PostForm.Get("amount_yuan")); v != "" {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			in.AmountYuan = &n
-		}
-	}
 	f, _ := appFilterOf(r.URL.Query())
 	d := listData{Filter: f, Queue: true}
-	out, err := pg.S.Bulk(r.Context(), u, ids, r.PostForm.Get("action"), in)
+	amount, err := formYuan(r.PostForm, "amount_yuan")
+	in.AmountYuan = amount
+	var out BulkOutcome
+	if err == nil {
+		out, err = pg.S.Bulk(r.Context(), u, ids, r.PostForm.Get("action"), in)
+	}
 	status := http.StatusOK
 	if err != nil {
 		d.Problem = apperr.As(err).Message
@@ -546,11 +526,7 @@ func (pg *Pages) decideGrantsPage(w http.ResponseWriter, r *http.Request, approv
 		pg.UI.Error(w, r, apperr.New(apperr.Malformed, "unreadable form"))
 		return
 	}
-	var version *int
-	if n, err := strconv.Atoi(r.PostForm.Get("version")); err == nil {
-		version = &n
-	}
-	_, err = pg.S.DecideGrants(r.Context(), auth.From(r.Context()), id, approve, r.PostForm.Get("reason"), version)
+	_, err = pg.S.DecideGrants(r.Context(), auth.From(r.Context()), id, approve, r.PostForm.Get("reason"), formVersion(r.PostForm))
 	if err != nil {
 		if c := apperr.CodeOf(err); c == apperr.Conflict || c == apperr.Invalid {
 			pg.batchPage(w, r, httpx.Status(c), id, apperr.As(err).Message)
@@ -574,4 +550,25 @@ func (pg *Pages) ApproveGrantsPage(w http.ResponseWriter, r *http.Request) {
 // DiscardGrantsPage is POST /grant-batches/{id}/discard.
 func (pg *Pages) DiscardGrantsPage(w http.ResponseWriter, r *http.Request) {
 	pg.decideGrantsPage(w, r, false)
+}
+
+// formYuan reads an optional whole number of yuan from a form.
+func formYuan(form url.Values, field string) (*int64, error) {
+	v := strings.ReplaceAll(strings.TrimSpace(form.Get(field)), ",", "")
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, apperr.Field(field, "must be a whole number of yuan")
+	}
+	return &n, nil
+}
+
+// formVersion reads the version a form was rendered with, if any.
+func formVersion(form url.Values) *int {
+	if n, err := strconv.Atoi(form.Get("version")); err == nil {
+		return &n
+	}
+	return nil
 }
