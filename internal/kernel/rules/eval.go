@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"cel.dev/cel-go/common/types"
@@ -369,6 +371,35 @@ func (rs *RuleSet) finish(res *Result) {
 }
 
 func unknownReason(names []string) Text {
+	// The reason depends only on the set of fields, so it is rendered once
+	// per set and kept (up to a bound; field names outside the vocabulary
+	// are rendered every time).
+	var m uint64
+	last := -1
+	for _, n := range names {
+		i, ok := fieldIndex[n]
+		if !ok || i >= 63 || i <= last {
+			return renderUnknownReason(names)
+		}
+		m |= 1 << i
+		last = i
+	}
+	if t, ok := unknownReasons.Load(m); ok {
+		return t.(Text)
+	}
+	t := renderUnknownReason(names)
+	if unknownReasonsN.Add(1) <= 4096 {
+		unknownReasons.Store(m, t)
+	}
+	return t
+}
+
+var (
+	unknownReasons  sync.Map // field mask → Text
+	unknownReasonsN atomic.Int64
+)
+
+func renderUnknownReason(names []string) Text {
 	zh, en := make([]string, len(names)), make([]string, len(names))
 	for i, n := range names {
 		f, _ := FieldByName(n)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -707,16 +708,53 @@ func (fr *Frame) runOps(fp *fastProg) {
 }
 
 // EvaluateProfile evaluates one profile against many rule sets, laying
-// the profile out once: the query behind "programs for you".
+// the profile out once: the query behind "programs for you". Many rule
+// sets are shared out in contiguous runs among the cores.
 func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, error) {
-	b := NewBatch([]*Profile{p})
 	out := make([]*Result, len(sets))
 	n := 0
 	for _, rs := range sets {
 		n += len(rs.criteria)
 	}
-	sl := &slab{res: make([]Result, len(sets)), crit: make([]CriterionResult, n)}
+	res, crit := make([]Result, len(sets)), make([]CriterionResult, n)
 	day := asOf.Format(time.DateOnly)
+	w := runtime.GOMAXPROCS(0)
+	if len(sets) < parallelSets*2 || w < 2 {
+		return out, evaluateRun(p, asOf, day, sets, out, &slab{res: res, crit: crit})
+	}
+	w = min(w, len(sets)/parallelSets)
+	errs := make([]error, w)
+	var wg sync.WaitGroup
+	lo, ci := 0, 0
+	for k := range w {
+		hi := lo + (len(sets)-lo)/(w-k)
+		nc := 0
+		for _, rs := range sets[lo:hi] {
+			nc += len(rs.criteria)
+		}
+		sl := &slab{res: res[lo:hi:hi], crit: crit[ci : ci+nc : ci+nc]}
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			errs[k] = evaluateRun(p, asOf, day, sets[lo:hi], out[lo:hi], sl)
+		}(lo, hi)
+		lo, ci = hi, ci+nc
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// parallelSets is the fewest rule sets worth a core of their own.
+const parallelSets = 64
+
+// evaluateRun evaluates p against sets into out, results laid out in sl.
+func evaluateRun(p *Profile, asOf time.Time, day string, sets []*RuleSet, out []*Result, sl *slab) error {
+	b := NewBatch([]*Profile{p})
 	for i, rs := range sets {
 		var res *Result
 		var err error
@@ -726,11 +764,11 @@ func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, er
 			res, err = rs.evalCEL(p, asOf)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out[i] = res
 	}
-	return out, nil
+	return nil
 }
 
 // gapFast is gapCEL over the numbers the fast evaluator computed.
