@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"rainforest/internal/ip"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/httpx"
@@ -42,7 +43,9 @@ type App struct {
 	Match    *match.Service
 	// Obligations follows award recipients' duty to stay in the district.
 	Obligations *obligations.Service
-	UI          *ui.Renderer
+	// IP is the IP marketplace (module M3).
+	IP *ip.Service
+	UI *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -76,6 +79,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Obligations = obl
 	a.Registry.OnChange(a.Obligations.OrgChanged)
+	a.IP = &ip.Service{DB: d, Registry: a.Registry}
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
@@ -84,7 +88,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates())
 	if err != nil {
 		return nil, err
 	}

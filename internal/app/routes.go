@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"rainforest/internal/ip"
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
 	"rainforest/internal/programs/obligations"
@@ -34,6 +35,7 @@ func (a *App) Routes() []Route {
 	progPages := &programs.Pages{S: a.Programs, UI: a.UI}
 	obl := &obligations.API{S: a.Obligations}
 	oblPages := &obligations.Pages{S: a.Obligations, UI: a.UI}
+	ipAPI, ipPages := &ip.API{S: a.IP}, &ip.Pages{S: a.IP, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -103,6 +105,31 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/applications/{id}/letter.pdf", prog.Letter},
 		{"GET", "/api/v1/open-data/360giving.json", (&opendata.API{X: &opendata.Exporter{DB: a.DB}}).Giving360},
 
+		// IP marketplace.
+		{"GET", "/api/v1/ip/assets", ipAPI.ListAssets},
+		{"POST", "/api/v1/ip/assets", ipAPI.CreateAsset},
+		{"GET", "/api/v1/ip/assets/{id}", ipAPI.GetAsset},
+		{"GET", "/api/v1/ip/owners/{id}/inventor-share", ipAPI.GetOwnerShare},
+		{"PUT", "/api/v1/ip/owners/{id}/inventor-share", ipAPI.SetOwnerShare},
+		{"GET", "/api/v1/ip/listings", ipAPI.Catalog},
+		{"POST", "/api/v1/ip/listings", ipAPI.CreateListing},
+		{"GET", "/api/v1/ip/my/listings", ipAPI.MyListings},
+		{"GET", "/api/v1/ip/listings/{id}", ipAPI.GetListing},
+		{"PATCH", "/api/v1/ip/listings/{id}", ipAPI.PatchListing},
+		{"POST", "/api/v1/ip/listings/{id}/renew", ipAPI.RenewListing},
+		{"POST", "/api/v1/ip/listings/{id}/withdraw", ipAPI.WithdrawListing},
+		{"GET", "/api/v1/ip/listings/{id}/confidential", ipAPI.GetConfidential},
+		{"POST", "/api/v1/ip/listings/{id}/interest", ipAPI.Express},
+		{"GET", "/api/v1/ip/deals", ipAPI.MyDeals},
+		{"GET", "/api/v1/ip/deals/{id}", ipAPI.GetDeal},
+		{"POST", "/api/v1/ip/deals/{id}/messages", ipAPI.PostMessage},
+		{"POST", "/api/v1/ip/deals/{id}/admit", ipAPI.DealAction("admit")},
+		{"POST", "/api/v1/ip/deals/{id}/accept", ipAPI.DealAction("accept")},
+		{"POST", "/api/v1/ip/deals/{id}/close", ipAPI.DealAction("close")},
+		{"POST", "/api/v1/ip/deals/{id}/decline", ipAPI.DealAction("decline")},
+		{"POST", "/api/v1/ip/deals/{id}/withdraw", ipAPI.DealAction("withdraw")},
+		{"GET", "/api/v1/ip/stats", ipAPI.Statistics},
+
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
 		{"POST", "/api/v1/notices/{id}/read", a.apiReadNotice},
@@ -128,6 +155,19 @@ func (a *App) Routes() []Route {
 		{"GET", "/admin/parks", regPages.AdminParks},
 		{"POST", "/admin/parks", regPages.SaveAdminPark},
 		{"GET", "/orgs", regPages.Directory},
+		{"GET", "/ip", ipPages.Catalog},
+		{"GET", "/ip/mine", ipPages.Mine},
+		{"GET", "/ip/stats", ipPages.Stats},
+		{"POST", "/ip/assets", ipPages.CreateAsset},
+		{"POST", "/ip/listings", ipPages.CreateListing},
+		{"GET", "/ip/listings/{id}", ipPages.Listing},
+		{"POST", "/ip/listings/{id}/interest", ipPages.Express},
+		{"POST", "/ip/listings/{id}/renew", ipPages.Renew},
+		{"POST", "/ip/listings/{id}/withdraw", ipPages.Withdraw},
+		{"POST", "/ip/owners/{id}/inventor-share", ipPages.SetShare},
+		{"GET", "/ip/deals/{id}", ipPages.Deal},
+		{"POST", "/ip/deals/{id}/messages", ipPages.PostMessage},
+		{"POST", "/ip/deals/{id}/act", ipPages.Act},
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},
