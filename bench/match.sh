@@ -51,6 +51,7 @@ fi
 tot=()
 ev=()
 for i in $(seq 1 "$RUNS"); do
+	rm -f "$work/run.db" "$work/run.db-wal" "$work/run.db-shm"
 	cp "$work/city.db" "$work/run.db"
 	t=$(now)
 	out=$("$rf" match --db "sqlite:$work/run.db")
