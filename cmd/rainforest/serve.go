@@ -55,6 +55,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err == nil {
 			err = demo.SeedApplications(ctx, d, a.Programs)
 		}
+		if err == nil {
+			err = demo.SeedIP(ctx, d, a.IP)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
