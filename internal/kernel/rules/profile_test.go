@@ -35,3 +35,41 @@ func TestEvaluateProfileManySets(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeFrame: a code frame gives the same statuses, unknown fields and
+// per-criterion outcomes as a frame with Status per criterion.
+func TestCodeFrame(t *testing.T) {
+	sets := programs(t, 8)
+	r := rand.New(rand.NewPCG(9, 10))
+	ps := make([]*Profile, 3000)
+	for i := range ps {
+		ps[i] = randomProfile(r)
+	}
+	b := NewBatch(ps)
+	asOf := day("2026-06-01")
+	letter := map[Status]byte{Met: 'm', NotMet: 'n', Unknown: 'u'}
+	plain, codes := NewFrame(), NewCodeFrame()
+	for _, rs := range sets {
+		want, err := rs.EvaluateBatch(plain, b, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rs.EvaluateBatch(codes, b, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Criteria) != 0 || len(got.Codes) != len(want.Criteria) {
+			t.Fatalf("%s: %d criteria, %d code columns", rs.Spec().Slug, len(got.Criteria), len(got.Codes))
+		}
+		for i := 0; i < b.Len(); i++ {
+			if got.Status[i] != want.Status[i] {
+				t.Fatalf("%s row %d: %s, want %s", rs.Spec().Slug, i, got.Status[i], want.Status[i])
+			}
+			for c := range want.Criteria {
+				if got.Codes[c][i] != letter[want.Criteria[c][i]] || got.Unknown[c][i] != want.Unknown[c][i] {
+					t.Fatalf("%s row %d criterion %d: %c, want %s", rs.Spec().Slug, i, c, got.Codes[c][i], want.Criteria[c][i])
+				}
+			}
+		}
+	}
+}

@@ -317,16 +317,14 @@ func evaluate(fr *rules.Frame, rs *rules.RuleSet, e *enterprises, asOf time.Time
 			}
 			r := row{org: e.ids[base+i], eligible: st == rules.Eligible, amount: -1}
 			for c := 0; c < nc; c++ {
-				cs := o.Criteria[c][i]
+				cs := o.Codes[c][i]
+				buf[c] = cs
 				switch cs {
-				case rules.Met:
-					buf[c] = 'm'
+				case 'm':
 					r.met++
-				case rules.NotMet:
-					buf[c] = 'n'
+				case 'n':
 					r.notMet++
 				default:
-					buf[c] = 'u'
 					r.unknown++
 					r.fields |= o.Unknown[c][i]
 				}
@@ -374,7 +372,7 @@ func (s *Service) Run(ctx context.Context, programID, orgID int64) (Stats, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fr := rules.NewFrame()
+			fr := rules.NewCodeFrame()
 			for i := range jobs {
 				rows, inel, err := evaluate(fr, sets[i], e, asOf)
 				var blocks []blocked
