@@ -159,6 +159,34 @@ type Batch struct {
 	str      [maxFields][]string
 	list     [maxFields][][]string
 	nulls    []uint64 // per row, a bit for each unknown field
+	// intern shares one copy of each value of a string field among the
+	// rows filled by Append, so that comparing equal values compares
+	// pointers; a field with more than internMax values (names, codes)
+	// stops being interned.
+	intern   [maxFields]map[string]string
+	noIntern [maxFields]bool
+}
+
+const internMax = 256
+
+func (b *Batch) interned(fi int, v string) string {
+	if b.noIntern[fi] {
+		return v
+	}
+	m := b.intern[fi]
+	if m == nil {
+		m = make(map[string]string)
+		b.intern[fi] = m
+	}
+	if x, ok := m[v]; ok {
+		return x
+	}
+	if len(m) >= internMax {
+		b.noIntern[fi], b.intern[fi] = true, nil
+		return v
+	}
+	m[v] = v
+	return v
 }
 
 // NewBatch lays out profiles by column.
@@ -237,7 +265,7 @@ func (b *Batch) Append(p *Profile) {
 			}
 			b.num[fi] = append(b.num[fi], x)
 		case String:
-			b.str[fi] = append(b.str[fi], s.str)
+			b.str[fi] = append(b.str[fi], b.interned(fi, s.str))
 		case Strings:
 			b.list[fi] = append(b.list[fi], s.list)
 		}
