@@ -92,6 +92,11 @@ func init() {
 			{route: "GET /api/v1/ip/assets/{id}", name: "Fudan's", req: func(w *world) (string, any) { return p("/api/v1/ip/assets/%d", w.ipAsset()), nil },
 				want: everyone(http.StatusOK), check: confidentialHidden},
 			{route: "GET /api/v1/ip/assets/{id}", name: "none", req: func(w *world) (string, any) { return "/api/v1/ip/assets/999999", nil }, want: everyone(http.StatusNotFound)},
+			{route: "PATCH /api/v1/ip/assets/{id}", name: "Fudan's granted", req: func(w *world) (string, any) {
+				return p("/api/v1/ip/assets/%d", w.ipAsset()), map[string]any{"status": "granted"}
+			}, want: only(http.StatusOK, http.StatusForbidden, owners...)},
+			{route: "PATCH /api/v1/ip/assets/{id}", name: "none", req: func(w *world) (string, any) { return "/api/v1/ip/assets/999999", map[string]any{"status": "granted"} },
+				want: signedIn(http.StatusNotFound)},
 			{route: "GET /api/v1/ip/owners/{id}/inventor-share", name: "Fudan's", req: func(w *world) (string, any) { return p("/api/v1/ip/owners/%d/inventor-share", w.fudan), nil },
 				want: everyone(http.StatusOK)},
 			{route: "PUT /api/v1/ip/owners/{id}/inventor-share", name: "Fudan's", req: func(w *world) (string, any) {

@@ -299,3 +299,22 @@ func (a *API) Statistics(w http.ResponseWriter, r *http.Request) {
 	st, err := a.S.Statistics(r.Context())
 	a.reply(w, r, http.StatusOK, st, err)
 }
+
+// PatchAsset is PATCH /api/v1/ip/assets/{id}: status, titles, abstracts,
+// field and the confidential details, for the asset's owners.
+func (a *API) PatchAsset(w http.ResponseWriter, r *http.Request) {
+	var in AssetPatch
+	id, err := httpx.PathID(r, "id")
+	if err == nil {
+		_, err = httpx.User(r)
+	}
+	if err == nil {
+		err = httpx.Decode(w, r, &in)
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	as, err := a.S.UpdateAsset(r.Context(), auth.From(r.Context()), id, in)
+	a.reply(w, r, http.StatusOK, as, err)
+}

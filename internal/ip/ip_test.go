@@ -350,3 +350,79 @@ func TestPages(t *testing.T) {
 		t.Fatalf("bank in the deal room: %d", r.Status)
 	}
 }
+
+func TestAssetPatchLapsesListings(t *testing.T) {
+	e := apptest.New(t)
+	admin, other := e.Token("admin@demo.local"), e.Token("bank@demo.local")
+	aid, lid := listing(t, e, "石墨烯导热膜", "石墨烯导热膜的制备", 300_000)
+	must(t, e.Do("PATCH", fmt.Sprintf("/api/v1/ip/assets/%d", aid), other, map[string]any{"status": "lapsed"}), http.StatusForbidden)
+	if f := problemField(t, e.Do("PATCH", fmt.Sprintf("/api/v1/ip/assets/%d", aid), admin, map[string]any{"status": "registered"})); f != "status" {
+		t.Fatalf("field %q", f)
+	}
+	must(t, e.Do("PATCH", fmt.Sprintf("/api/v1/ip/assets/%d", aid), admin, map[string]any{"status": "lapsed", "version": 99}), http.StatusConflict)
+	var a ip.Asset
+	must(t, e.Do("PATCH", fmt.Sprintf("/api/v1/ip/assets/%d", aid), admin, map[string]any{"status": "lapsed", "title_en": "Graphene film"}), http.StatusOK).JSON(&a)
+	if a.Status != "lapsed" || a.TitleEn != "Graphene film" || a.Version != 2 {
+		t.Fatalf("patched %+v", a)
+	}
+	var l ip.Listing
+	must(t, e.Do("GET", fmt.Sprintf("/api/v1/ip/listings/%d", lid), admin, nil), http.StatusOK).JSON(&l)
+	if l.Status != "withdrawn" {
+		t.Fatalf("listing of a lapsed patent: %s", l.Status)
+	}
+	var res ip.CatalogResult
+	must(t, e.Do("GET", "/api/v1/ip/listings?q="+url.QueryEscape("石墨烯"), "", nil), http.StatusOK).JSON(&res)
+	if res.Total != 0 {
+		t.Fatalf("lapsed listing in the catalog: %+v", res)
+	}
+	must(t, e.Do("POST", "/api/v1/ip/listings", admin, map[string]any{"asset_id": aid, "kind": "pledge", "negotiable": true}), http.StatusUnprocessableEntity)
+}
+
+// Both sides racing to close and accept: the workflow's compare-and-set
+// lets one close through, posts one journal, and the ledger verifies.
+func TestConcurrentClose(t *testing.T) {
+	e := apptest.New(t)
+	admin := e.Token("admin@demo.local")
+	buyer, seller := e.Token("enterprise@demo.local"), e.Token("university@demo.local")
+	yunshan := orgID(t, e, "上海云杉软件科技有限公司")
+	_, lid := listing(t, e, "并发测试专利", "并发", 10_000)
+	did := created(t, e.Do("POST", fmt.Sprintf("/api/v1/ip/listings/%d/interest", lid), buyer, map[string]any{"buyer_org_id": yunshan}))
+	must(t, e.Do("POST", fmt.Sprintf("/api/v1/ip/deals/%d/admit", did), seller, nil), http.StatusOK)
+	must(t, e.Do("POST", fmt.Sprintf("/api/v1/ip/deals/%d/messages", did), seller, map[string]any{"amount_yuan": 9999}), http.StatusCreated)
+	must(t, e.Do("POST", fmt.Sprintf("/api/v1/ip/deals/%d/accept", did), buyer, nil), http.StatusOK)
+	const n = 8
+	codes := make(chan int, n)
+	for i := range n {
+		go func() {
+			tok := seller
+			if i%2 == 1 {
+				tok = admin
+			}
+			codes <- e.Do("POST", fmt.Sprintf("/api/v1/ip/deals/%d/close", did), tok, nil).Status
+		}()
+	}
+	ok := 0
+	for range n {
+		switch c := <-codes; c {
+		case http.StatusOK:
+			ok++
+		case http.StatusConflict:
+		default:
+			t.Errorf("status %d", c)
+		}
+	}
+	var journals, payouts int
+	if err := e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM ledger_journals WHERE ref_entity = 'ip_deal' AND ref_id = $1`, fmt.Sprint(did)).Scan(&journals); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM ip_deal_payouts WHERE deal_id = $1`, did).Scan(&payouts); err != nil {
+		t.Fatal(err)
+	}
+	if ok != 1 || journals != 1 || payouts != 0 {
+		t.Fatalf("%d closes, %d journals, %d payouts (no share set: none)", ok, journals, payouts)
+	}
+	rep, err := ledger.New(e.App.DB).Verify(context.Background(), e.App.DB.Read)
+	if err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("ledger: %v %+v", err, rep)
+	}
+}

@@ -268,6 +268,8 @@ type mineData struct {
 	Kinds    []string
 	Listing  []string
 	Fields   []string
+	// StatusesOf lists the legal statuses an asset of a kind can take.
+	StatusesOf map[string][]string
 }
 
 type ownerShare struct {
@@ -299,7 +301,8 @@ func (pg *Pages) Mine(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	d := mineData{Assets: as, Listings: ls, Deals: ds, Orgs: u.Memberships, Kinds: AssetKinds, Listing: ListingKinds, Fields: registry.TechFields}
+	d := mineData{Assets: as, Listings: ls, Deals: ds, Orgs: u.Memberships, Kinds: AssetKinds, Listing: ListingKinds, Fields: registry.TechFields,
+		StatusesOf: map[string][]string{"patent": PatentStatuses, "trademark": {"filed", "registered", "lapsed"}, "copyright": {"registered"}}}
 	for _, m := range u.Memberships {
 		if (m.OrgKind == "university" || m.OrgKind == "institute") && m.Role == "owner" {
 			bp, err := pg.S.OwnerShare(ctx, pg.S.DB.Read, m.OrgID)
@@ -478,4 +481,50 @@ func (pg *Pages) Stats(w http.ResponseWriter, r *http.Request) {
 		st.ByType[i].Key = label(ui.Lang(r.Context()), names, "type", st.ByType[i].Key)
 	}
 	pg.UI.Render(w, r, http.StatusOK, "ip_stats", ui.NewPage(r, "ip.stats", st))
+}
+
+// SaveAsset is POST /ip/assets/{id}: the legal status from the page.
+func (pg *Pages) SaveAsset(w http.ResponseWriter, r *http.Request) {
+	id, ok := pg.pathID(w, r)
+	if !ok || !pg.form(w, r) {
+		return
+	}
+	st := r.PostForm.Get("status")
+	in := AssetPatch{Status: &st}
+	if v := r.PostForm.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			pg.UI.Error(w, r, apperr.Field("version", "must be a whole number"))
+			return
+		}
+		in.Version = &n
+	}
+	if _, err := pg.S.UpdateAsset(r.Context(), auth.From(r.Context()), id, in); err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/ip/mine?flash=flash.ip_done", http.StatusSeeOther)
+}
+
+// Reprice is POST /ip/listings/{id}/price: a new asking price, or empty
+// for negotiable.
+func (pg *Pages) Reprice(w http.ResponseWriter, r *http.Request) {
+	id, ok := pg.pathID(w, r)
+	if !ok || !pg.form(w, r) {
+		return
+	}
+	var yuan *int64
+	if s := strings.TrimSpace(r.PostForm.Get("price_yuan")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			pg.UI.Error(w, r, apperr.Field("price_yuan", "must be a whole number of yuan"))
+			return
+		}
+		yuan = &n
+	}
+	if _, err := pg.S.Reprice(r.Context(), auth.From(r.Context()), id, yuan); err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/ip/listings/"+strconv.FormatInt(id, 10)+"?flash=flash.ip_done", http.StatusSeeOther)
 }

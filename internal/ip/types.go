@@ -432,3 +432,11 @@ func mustJSON(v any) string {
 func jsonInt(raw json.RawMessage, v *int64) error {
 	return json.Unmarshal(raw, v)
 }
+
+// AskingYuan is the asking price in whole yuan, 0 when negotiable.
+func (l Listing) AskingYuan() int64 {
+	if l.PriceFen == nil {
+		return 0
+	}
+	return *l.PriceFen / 100
+}
