@@ -426,3 +426,20 @@ func TestConcurrentClose(t *testing.T) {
 		t.Fatalf("ledger: %v %+v", err, rep)
 	}
 }
+
+// An owner that moves district takes its listings along, in the catalog
+// too.
+func TestOwnerMovesDistrict(t *testing.T) {
+	e := apptest.New(t)
+	admin := e.Token("admin@demo.local")
+	fudan := orgID(t, e, "复旦大学")
+	_, lid := listing(t, e, "搬迁测试专利", "搬迁", 10_000)
+	var o map[string]any
+	must(t, e.Do("GET", fmt.Sprintf("/api/v1/orgs/%d", fudan), admin, nil), http.StatusOK).JSON(&o)
+	must(t, e.Do("PATCH", fmt.Sprintf("/api/v1/orgs/%d", fudan), admin, map[string]any{"registered_district": "xuhui", "version": o["version"]}), http.StatusOK)
+	var res ip.CatalogResult
+	must(t, e.Do("GET", "/api/v1/ip/listings?district=xuhui&q="+url.QueryEscape("搬迁"), "", nil), http.StatusOK).JSON(&res)
+	if res.Total != 1 || res.Items[0].ID != lid || res.Items[0].District != "xuhui" {
+		t.Fatalf("moved listing: %+v", res)
+	}
+}
