@@ -314,17 +314,23 @@ func TestPages(t *testing.T) {
 	e := apptest.New(t)
 	_, lid := listing(t, e, "柔性芯片封装方法", "利用量子点的柔性芯片封装", 1_000_000)
 	b := e.Browser()
-	for _, lang := range []string{"zh", "en"} {
+	for _, lang := range []struct{ code, catalog, title string }{{"zh", "知识产权交易", "柔性芯片封装方法"}, {"en", "IP marketplace", "Flexible chip packaging"}} {
+		b.Get("/lang?to=" + lang.code)
 		for _, path := range []string{"/ip", "/ip?q=" + url.QueryEscape("芯片"), fmt.Sprintf("/ip/listings/%d", lid), "/ip/stats"} {
-			r := b.Get(path + map[bool]string{true: "&", false: "?"}[strings.Contains(path, "?")] + "lang=" + lang)
-			if r.Status != http.StatusOK {
-				t.Fatalf("%s %s: %d", lang, path, r.Status)
+			r := b.Get(path)
+			body := string(r.Body)
+			if r.Status != http.StatusOK || !strings.Contains(body, lang.catalog) {
+				t.Fatalf("%s %s: %d", lang.code, path, r.Status)
 			}
-			if strings.Contains(string(r.Body), "ip.") && strings.Contains(string(r.Body), ">ip.") {
-				t.Fatalf("%s %s: untranslated key", lang, path)
+			if strings.Contains(body, ">ip.") || strings.Contains(body, " ip.") {
+				t.Fatalf("%s %s: untranslated key", lang.code, path)
+			}
+			if path != "/ip/stats" && !strings.Contains(body, lang.title) {
+				t.Fatalf("%s %s: no title in the language", lang.code, path)
 			}
 		}
 	}
+	b.Get("/lang?to=zh")
 	// The public listing page never shows the claims.
 	if r := b.Get(fmt.Sprintf("/ip/listings/%d", lid)); strings.Contains(string(r.Body), "量子点的柔性芯片封装方法") {
 		t.Fatal("claims on the public page")
@@ -343,11 +349,46 @@ func TestPages(t *testing.T) {
 	if r := b.Get("/ip/mine"); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "柔性芯片封装方法") {
 		t.Fatalf("mine: %d", r.Status)
 	}
+	dealPath := strings.SplitN(r.Header.Get("Location"), "?", 2)[0]
 	// Another enterprise cannot open the room.
 	o := e.Browser()
 	o.Login("bank@demo.local")
-	if r := o.Get(strings.SplitN(r.Header.Get("Location"), "?", 2)[0]); r.Status != http.StatusNotFound {
+	if r := o.Get(dealPath); r.Status != http.StatusNotFound {
 		t.Fatalf("bank in the deal room: %d", r.Status)
+	}
+	// The whole negotiation from the pages.
+	u := e.Browser()
+	u.Login("university@demo.local")
+	post := func(br *apptest.Browser, path string, form url.Values) {
+		t.Helper()
+		if r := br.Post(path, form); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s %v: %d %s", path, form, r.Status, r.Body)
+		}
+	}
+	post(u, dealPath+"/act", url.Values{"action": {"admit"}})
+	if r := b.Get(fmt.Sprintf("/ip/listings/%d", lid)); !strings.Contains(string(r.Body), "量子点的柔性芯片封装方法") {
+		t.Fatal("the admitted buyer does not see the claims on the page")
+	}
+	if r := o.Get(fmt.Sprintf("/ip/listings/%d", lid)); strings.Contains(string(r.Body), "量子点的柔性芯片封装方法") {
+		t.Fatal("another enterprise sees the claims on the page")
+	}
+	post(b, dealPath+"/messages", url.Values{"amount_yuan": {"700000"}, "body": {"报价"}})
+	post(u, dealPath+"/act", url.Values{"action": {"accept"}})
+	post(u, dealPath+"/act", url.Values{"action": {"close"}})
+	if r := u.Get(dealPath); !strings.Contains(string(r.Body), "¥700,000.00") {
+		t.Fatalf("closed deal page: %s", r.Body)
+	}
+	// Record an asset and list it from the pages.
+	fudan := orgID(t, e, "复旦大学")
+	post(u, "/ip/assets", url.Values{"owner_org_id": {fmt.Sprint(fudan)}, "kind": {"patent"}, "number": {number('2')}, "title_zh": {"页面登记的专利"},
+		"title_en": {"Patent from the page"}, "inventors": {"甲, Jia, 70\n乙, Yi, 30"}})
+	var aid int64
+	if err := e.App.DB.Read.QueryRow(`SELECT id FROM ip_assets WHERE title_zh = $1`, "页面登记的专利").Scan(&aid); err != nil {
+		t.Fatal(err)
+	}
+	post(u, "/ip/listings", url.Values{"asset_id": {fmt.Sprint(aid)}, "kind": {"pledge"}, "negotiable": {"1"}})
+	if r := u.Get("/ip/mine"); !strings.Contains(string(r.Body), "页面登记的专利") {
+		t.Fatal("mine lacks the new asset")
 	}
 }
 
