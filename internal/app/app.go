@@ -79,7 +79,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Obligations = obl
 	a.Registry.OnChange(a.Obligations.OrgChanged)
-	a.IP = &ip.Service{DB: d, Registry: a.Registry}
+	a.IP = &ip.Service{DB: d, Registry: a.Registry, Notifier: a.Notifier}
 	a.Registry.OnChange(a.IP.OrgChanged)
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))

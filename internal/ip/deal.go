@@ -290,6 +290,9 @@ func (s *Service) Express(ctx context.Context, p *auth.Principal, listingID, buy
 		if _, err := s.machine().Begin(ctx, tx, s.subject(p, &d), p, ""); err != nil {
 			return err
 		}
+		if err := s.tell(ctx, tx, &d, d.SellerOrgID, "interest", nil); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: buyer, Action: "create", Entity: "ip_deal_interest", EntityID: strconv.FormatInt(id, 10), After: d})
 	})
 	if err != nil {
@@ -354,6 +357,13 @@ func (s *Service) Post(ctx context.Context, p *auth.Principal, id int64, body st
 		action := "message"
 		if amount != nil {
 			action = "offer"
+			to := d.BuyerOrgID
+			if side == "buyer" {
+				to = d.SellerOrgID
+			}
+			if err := s.tell(ctx, tx, &d, to, "offer", amount); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: d.SellerOrgID, Action: action, Entity: "ip_deal", EntityID: strconv.FormatInt(id, 10),
 			After: map[string]any{"message_id": mid, "side": side, "amount_fen": amount}})
@@ -387,6 +397,13 @@ func (s *Service) Act(ctx context.Context, p *auth.Principal, id int64, action, 
 			return err
 		}
 		now := s.DB.Now()
+		to := d.BuyerOrgID
+		if action == "withdraw" || (action == "accept" && sub.Value.side == "buyer") {
+			to = d.SellerOrgID
+		}
+		if err := s.tell(ctx, tx, &d, to, action, nil); err != nil {
+			return err
+		}
 		switch action {
 		case "accept":
 			if _, err := tx.ExecContext(ctx, `UPDATE ip_deals SET price_fen = $1 WHERE id = $2`, *sub.Value.last.AmountFen, id); err != nil {

@@ -159,7 +159,25 @@ func TestDealFlowAndInventorShares(t *testing.T) {
 	secretFree("buyer before admission", buyer)
 	must(t, e.Do("GET", fmt.Sprintf("/api/v1/ip/deals/%d", did), other, nil), http.StatusNotFound)
 
+	// The seller's members are told of the interest, the buyer's of the
+	// admission.
+	hasNotice := func(token, kind string) bool {
+		var ns struct{ Items []struct{ Kind, Link string } }
+		must(t, e.Do("GET", "/api/v1/notices", token, nil), http.StatusOK).JSON(&ns)
+		for _, n := range ns.Items {
+			if n.Kind == kind && n.Link == fmt.Sprintf("/ip/deals/%d", did) {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasNotice(seller, "ip.deal.interest") || hasNotice(other, "ip.deal.interest") {
+		t.Fatal("interest notice")
+	}
 	must(t, e.Do("POST", fmt.Sprintf("/api/v1/ip/deals/%d/admit", did), seller, nil), http.StatusOK)
+	if !hasNotice(buyer, "ip.deal.admit") {
+		t.Fatal("admission notice")
+	}
 	conf := must(t, e.Do("GET", fmt.Sprintf("/api/v1/ip/listings/%d/confidential", lid), buyer, nil), http.StatusOK)
 	if !strings.Contains(string(conf.Body), "量子点") || !strings.Contains(string(conf.Body), "vault:42") {
 		t.Fatalf("admitted buyer: %s", conf.Body)

@@ -14,6 +14,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/search"
 	"rainforest/internal/registry"
 )
@@ -22,6 +23,8 @@ import (
 type Service struct {
 	DB       *db.DB
 	Registry *registry.Service
+	// Notifier, when set, tells each side of a deal what the other did.
+	Notifier *notify.Notifier
 }
 
 // Listings is the catalog's search index. Text: the titles, the summaries
