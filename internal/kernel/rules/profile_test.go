@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -70,6 +71,30 @@ func TestCodeFrame(t *testing.T) {
 					t.Fatalf("%s row %d criterion %d: %c, want %s", rs.Spec().Slug, i, c, got.Codes[c][i], want.Criteria[c][i])
 				}
 			}
+		}
+	}
+}
+
+// TestFields: a rule set reads the fields its expressions name and no
+// other; the built-in rule sets read neither names nor the credit code.
+func TestFields(t *testing.T) {
+	rs, err := Parse([]byte(`{"slug": "f", "title": {"zh": "f", "en": "f"},
+		"criteria": [{"id": "a", "label": {"zh": "a", "en": "a"}, "reference": "r", "expr": "employees >= 10 && registered_district == 'jingan'"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := FieldNames(rs.Fields()); len(got) != 2 || !slices.Contains(got, "employees") || !slices.Contains(got, "registered_district") {
+		t.Fatalf("fields %v", got)
+	}
+	for _, slug := range []string{"hnte-certification", "scitech-sme", "rd-super-deduction"} {
+		data, _ := BuiltinSource(slug)
+		rs, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := FieldNames(rs.Fields())
+		if len(got) == 0 || slices.Contains(got, "uscc") || slices.Contains(got, "name_zh") {
+			t.Fatalf("%s reads %v", slug, got)
 		}
 	}
 }

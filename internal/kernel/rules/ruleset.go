@@ -206,6 +206,33 @@ type RuleSet struct {
 // Spec returns the rule set as written.
 func (rs *RuleSet) Spec() *Spec { return &rs.spec }
 
+// Fields is the mask of the profile fields the rule set reads (criteria,
+// values, amount and gaps; see FieldNames): a profile without the others
+// evaluates the same.
+func (rs *RuleSet) Fields() uint64 {
+	var m uint64
+	add := func(e *expr) {
+		if e != nil {
+			m |= e.fields
+		}
+	}
+	for _, v := range rs.values {
+		add(v)
+	}
+	for _, c := range rs.criteria {
+		add(c.expr)
+		add(c.target)
+		for _, sh := range c.show {
+			add(sh.expr)
+		}
+		if c.field >= 0 {
+			m |= 1 << c.field
+		}
+	}
+	add(rs.amount)
+	return m
+}
+
 // Slug returns the rule set's stable name.
 func (rs *RuleSet) Slug() string { return rs.spec.Slug }
 

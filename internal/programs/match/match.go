@@ -108,15 +108,62 @@ type enterprises struct {
 	invalid int
 }
 
-// profileColumns are read straight from orgs: matching sees every field,
-// as the registry's own preview does.
-const profileColumns = `id, uscc, name_zh, name_en, kind, registered_district, tax_district, park_id, founded_on,
-	employees, rd_staff, revenue_yuan, total_assets_yuan, rd_expense_yuan, revenue_3y_yuan, rd_expense_3y_yuan,
-	rd_expense_domestic_3y_yuan, high_tech_revenue_yuan, invention_patents, other_ip, industry, tech_field,
-	certifications, innovation_score, major_incident_last_year`
+// A profile column is read straight from orgs under its field's name:
+// matching sees every field, as the registry's own preview does, but reads
+// only the fields the open programs' rules read (and those the profile's
+// own consistency checks compare).
+type colKind int
 
-var numCols = []string{"employees", "rd_staff", "revenue_yuan", "total_assets_yuan", "rd_expense_yuan", "revenue_3y_yuan",
-	"rd_expense_3y_yuan", "rd_expense_domestic_3y_yuan", "high_tech_revenue_yuan", "invention_patents", "other_ip"}
+const (
+	cText     colKind = iota // NOT NULL text
+	cNullText                // text or NULL
+	cNumber                  // integer or NULL, as a number
+	cDate                    // day or NULL
+	cWords                   // space-separated words, as a list
+	cBool                    // boolean or NULL
+)
+
+var profileCols = map[string]colKind{
+	"uscc": cText, "name_zh": cText, "name_en": cText,
+	"registered_district": cNullText, "tax_district": cNullText, "industry": cNullText, "tech_field": cNullText,
+	"park_id": cNumber, "founded_on": cDate, "employees": cNumber, "rd_staff": cNumber, "revenue_yuan": cNumber,
+	"total_assets_yuan": cNumber, "rd_expense_yuan": cNumber, "revenue_3y_yuan": cNumber, "rd_expense_3y_yuan": cNumber,
+	"rd_expense_domestic_3y_yuan": cNumber, "high_tech_revenue_yuan": cNumber, "invention_patents": cNumber,
+	"other_ip": cNumber, "certifications": cWords, "innovation_score": cNumber, "major_incident_last_year": cBool,
+}
+
+// checkedFields are compared by the profile's consistency checks: always
+// read, so that a profile the registry's preview refuses is refused here.
+var checkedFields = []string{"employees", "rd_staff", "revenue_yuan", "revenue_3y_yuan", "rd_expense_yuan",
+	"rd_expense_3y_yuan", "rd_expense_domestic_3y_yuan", "high_tech_revenue_yuan"}
+
+type profileCol struct {
+	name string
+	kind colKind
+}
+
+// columnsFor lists the columns of the fields the rule sets read, in the
+// vocabulary's order ("kind" is not read: every row is an enterprise).
+func columnsFor(sets []*rules.RuleSet) []profileCol {
+	var mask uint64
+	for _, rs := range sets {
+		mask |= rs.Fields()
+	}
+	want := map[string]bool{}
+	for _, n := range rules.FieldNames(mask) {
+		want[n] = true
+	}
+	for _, n := range checkedFields {
+		want[n] = true
+	}
+	var out []profileCol
+	for _, f := range rules.Fields {
+		if k, ok := profileCols[f.Name]; ok && want[f.Name] {
+			out = append(out, profileCol{f.Name, k})
+		}
+	}
+	return out
+}
 
 func (s *Service) chunk() int {
 	if s.ChunkSize <= 0 {
@@ -135,9 +182,9 @@ func (s *Service) workers() int {
 // load reads the enterprises (one when orgID is not 0). The city is read
 // in as many ranges of ids as there are workers, each streamed by its own
 // query and decoded on its own core, and the ranges laid end to end.
-func (s *Service) load(ctx context.Context, orgID int64) (*enterprises, error) {
+func (s *Service) load(ctx context.Context, orgID int64, cols []profileCol) (*enterprises, error) {
 	if orgID != 0 {
-		return s.loadRange(ctx, orgID, orgID)
+		return s.loadRange(ctx, orgID, orgID, cols)
 	}
 	var lo, hi sql.NullInt64
 	if err := s.DB.Read.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM orgs WHERE kind = 'enterprise'`).Scan(&lo, &hi); err != nil {
@@ -159,7 +206,7 @@ func (s *Service) load(ctx context.Context, orgID int64) (*enterprises, error) {
 		go func() {
 			defer wg.Done()
 			a := lo.Int64 + i*step
-			parts[i], errs[i] = s.loadRange(ctx, a, min(a+step-1, hi.Int64))
+			parts[i], errs[i] = s.loadRange(ctx, a, min(a+step-1, hi.Int64), cols)
 		}()
 	}
 	wg.Wait()
@@ -179,8 +226,12 @@ func (s *Service) load(ctx context.Context, orgID int64) (*enterprises, error) {
 }
 
 // loadRange reads the enterprises whose ids are in [lo, hi].
-func (s *Service) loadRange(ctx context.Context, lo, hi int64) (*enterprises, error) {
-	q := `SELECT ` + profileColumns + ` FROM orgs WHERE kind = 'enterprise' AND id BETWEEN $1 AND $2 ORDER BY id`
+func (s *Service) loadRange(ctx context.Context, lo, hi int64, cols []profileCol) (*enterprises, error) {
+	q := `SELECT id`
+	for _, c := range cols {
+		q += `, ` + c.name // names from the fixed vocabulary above, never input
+	}
+	q += ` FROM orgs WHERE kind = 'enterprise' AND id BETWEEN $1 AND $2 ORDER BY id`
 	rows, err := s.DB.Read.QueryContext(ctx, q, lo, hi)
 	if err != nil {
 		return nil, apperr.Wrap(err, "match profiles")
@@ -197,56 +248,57 @@ func (s *Service) loadRange(ctx context.Context, lo, hi int64) (*enterprises, er
 		cur = nil
 	}
 	prof := &rules.Profile{}
-	m := make(map[string]any, 32)
-	var (
-		id                                int64
-		uscc, nameZh, nameEn, kind, certs string
-		reg, tax, industry, field         sql.NullString
-		park, score                       sql.NullInt64
-		founded                           db.Date
-		nums                              = make([]sql.NullInt64, len(numCols))
-		incident                          sql.NullBool
-	)
-	dest := []any{&id, &uscc, &nameZh, &nameEn, &kind, &reg, &tax, &park, &founded}
-	for i := range nums {
-		dest = append(dest, &nums[i])
+	m := make(map[string]any, len(cols)+2)
+	var id int64
+	texts := make([]string, len(cols))
+	ntexts := make([]sql.NullString, len(cols))
+	nums := make([]sql.NullInt64, len(cols))
+	days := make([]db.Date, len(cols))
+	bools := make([]sql.NullBool, len(cols))
+	dest := []any{&id}
+	for i, c := range cols {
+		switch c.kind {
+		case cText, cWords:
+			dest = append(dest, &texts[i])
+		case cNullText:
+			dest = append(dest, &ntexts[i])
+		case cNumber:
+			dest = append(dest, &nums[i])
+		case cDate:
+			dest = append(dest, &days[i])
+		case cBool:
+			dest = append(dest, &bools[i])
+		}
 	}
-	dest = append(dest, &industry, &field, &certs, &score, &incident)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, apperr.Wrap(err, "match profile scan")
 		}
 		clear(m)
-		m["uscc"], m["name_zh"], m["name_en"], m["kind"] = uscc, nameZh, nameEn, kind
-		m["certifications"] = strings.Fields(certs)
-		if reg.Valid {
-			m["registered_district"] = reg.String
-		}
-		if tax.Valid {
-			m["tax_district"] = tax.String
-		}
-		if park.Valid {
-			m["park_id"] = float64(park.Int64)
-		}
-		if founded.Valid {
-			m["founded_on"] = founded.String
-		}
-		for i, n := range nums {
-			if n.Valid {
-				m[numCols[i]] = float64(n.Int64)
+		m["kind"] = "enterprise"
+		for i, c := range cols {
+			switch c.kind {
+			case cText:
+				m[c.name] = texts[i]
+			case cWords:
+				m[c.name] = strings.Fields(texts[i])
+			case cNullText:
+				if ntexts[i].Valid {
+					m[c.name] = ntexts[i].String
+				}
+			case cNumber:
+				if nums[i].Valid {
+					m[c.name] = float64(nums[i].Int64)
+				}
+			case cDate:
+				if days[i].Valid {
+					m[c.name] = days[i].String
+				}
+			case cBool:
+				if bools[i].Valid {
+					m[c.name] = bools[i].Bool
+				}
 			}
-		}
-		if industry.Valid {
-			m["industry"] = industry.String
-		}
-		if field.Valid {
-			m["tech_field"] = field.String
-		}
-		if score.Valid {
-			m["innovation_score"] = float64(score.Int64)
-		}
-		if incident.Valid {
-			m["major_incident_last_year"] = incident.Bool
 		}
 		if err := prof.Reset(m); err != nil {
 			e.invalid++
@@ -351,7 +403,7 @@ func (s *Service) Run(ctx context.Context, programID, orgID int64) (Stats, error
 	if err != nil {
 		return st, err
 	}
-	e, err := s.load(ctx, orgID)
+	e, err := s.load(ctx, orgID, columnsFor(sets))
 	if err != nil {
 		return st, err
 	}
