@@ -671,8 +671,9 @@ type CatalogResult struct {
 	Relaxed    bool                           `json:"relaxed,omitempty"`
 }
 
-// Catalog searches the active listings.
-func (s *Service) Catalog(ctx context.Context, p *auth.Principal, q CatalogQuery) (CatalogResult, error) {
+// Validate checks a catalog query's filters, naming the first wrong
+// value of each.
+func (q CatalogQuery) Validate() error {
 	var fs fieldErrs
 	check := func(name string, vals, allowed []string) {
 		for _, v := range vals {
@@ -693,7 +694,12 @@ func (s *Service) Catalog(ctx context.Context, p *auth.Principal, q CatalogQuery
 			break
 		}
 	}
-	if err := apperr.Fields(fs); err != nil {
+	return apperr.Fields(fs)
+}
+
+// Catalog searches the active listings.
+func (s *Service) Catalog(ctx context.Context, p *auth.Principal, q CatalogQuery) (CatalogResult, error) {
+	if err := q.Validate(); err != nil {
 		return CatalogResult{}, err
 	}
 	if _, err := s.Expire(ctx); err != nil {
