@@ -320,10 +320,6 @@ func year(s string) error {
 	return nil
 }
 
-// Share is one inventor's contribution in basis points of a percent
-// (hundredths of a percent): 33.34% is 3334.
-type Share = int64
-
 // CheckShares reports whether the contributions (in hundredths of a
 // percent, each from 1 to 10000) sum to exactly 100%.
 func CheckShares(bp []int64) (int, error) {
