@@ -44,7 +44,6 @@ func member(p *auth.Principal, org int64) bool {
 	return p.IsAdmin() || (p != nil && p.RoleIn(org) != "")
 }
 
-
 const assetCols = `id, owner_org_id, kind, subtype, number, nice_class, status, title_zh, title_en, abstract_zh, abstract_en,
 	field, filed_on, claims, know_how, documents, version, created_at, updated_at`
 
