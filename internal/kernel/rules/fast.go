@@ -92,6 +92,8 @@ type Frame struct {
 	gaps bool
 	// codes: outcomes carry Codes instead of Criteria (NewCodeFrame).
 	codes bool
+	// sbits is collect's scratch: a row's status as bits.
+	sbits []uint8
 	// What the registers other than fields were last laid out for.
 	prog *fastProg
 	ep   *epoch
@@ -436,9 +438,11 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 	var redo []int
 	n := fr.n
 	st := out.Status[lo : lo+n]
-	for i := range st {
-		st[i] = Eligible
-	}
+	// The status is gathered as bits (1 some criterion unknown, 2 some
+	// criterion not met) and written once per row.
+	fr.sbits = resize(fr.sbits, n)
+	sb := fr.sbits
+	clear(sb)
 	bad := false
 	for c, r := range fp.crit {
 		f, m := fr.f[r], fr.m[r]
@@ -452,14 +456,12 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 					bad = true
 				case m[i] != 0:
 					cs[i] = 'u'
-					if st[i] == Eligible {
-						st[i] = Unknown
-					}
+					sb[i] |= 1
 				case f[i] != 0:
 					cs[i] = 'm'
 				default:
 					cs[i] = 'n'
-					st[i] = Ineligible
+					sb[i] |= 2
 				}
 			}
 			continue
@@ -471,16 +473,17 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 				bad = true
 			case m[i] != 0:
 				cs[i] = Unknown
-				if st[i] == Eligible {
-					st[i] = Unknown
-				}
+				sb[i] |= 1
 			case f[i] != 0:
 				cs[i] = Met
 			default:
 				cs[i] = NotMet
-				st[i] = Ineligible
+				sb[i] |= 2
 			}
 		}
+	}
+	for i := range st {
+		st[i] = statusOfBits[sb[i]]
 	}
 	for v, r := range fp.values {
 		copy(out.Values[v][lo:lo+n], fr.f[r])
@@ -539,6 +542,8 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 	}
 	return nil
 }
+
+var statusOfBits = [4]Status{Eligible, Unknown, Ineligible, Ineligible}
 
 var codeLetter = map[Status]byte{Met: 'm', NotMet: 'n', Unknown: 'u'}
 
