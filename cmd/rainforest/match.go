@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -47,13 +46,6 @@ func runMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer pprof.StopCPUProfile()
-	}
-	if os.Getenv("GOGC") == "" {
-		// A city-wide run holds every profile laid out by column for its
-		// whole length: collecting garbage less often trades memory (about
-		// 2.3 GB instead of 1 GB for a million enterprises) for a tenth of
-		// the CPU time. GOGC in the environment overrides it.
-		debug.SetGCPercent(400)
 	}
 	t0 := time.Now()
 	st, err := m.Run(ctx, *program, *org)
