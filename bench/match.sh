@@ -51,8 +51,11 @@ fi
 tot=()
 ev=()
 for i in $(seq 1 "$RUNS"); do
+	# The city with its write-ahead log, if any (what matchsetup wrote may
+	# not be checkpointed into the main file yet).
 	rm -f "$work/run.db" "$work/run.db-wal" "$work/run.db-shm"
 	cp "$work/city.db" "$work/run.db"
+	if [ -f "$work/city.db-wal" ]; then cp "$work/city.db-wal" "$work/run.db-wal"; fi
 	t=$(now)
 	out=$("$rf" match --db "sqlite:$work/run.db")
 	tot+=("$(since "$t")")
