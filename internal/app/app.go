@@ -21,6 +21,7 @@ import (
 	"rainforest/internal/programs/match"
 	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
+	"rainforest/internal/transfer"
 )
 
 // Config is what the server is started with.
@@ -45,7 +46,9 @@ type App struct {
 	Obligations *obligations.Service
 	// IP is the IP marketplace (module M3).
 	IP *ip.Service
-	UI *ui.Renderer
+	// Transfer is technology transfer (module M4).
+	Transfer *transfer.Service
+	UI       *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -81,6 +84,8 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Registry.OnChange(a.Obligations.OrgChanged)
 	a.IP = &ip.Service{DB: d, Registry: a.Registry, Notifier: a.Notifier}
 	a.Registry.OnChange(a.IP.OrgChanged)
+	a.Transfer = &transfer.Service{DB: d, Registry: a.Registry, IP: a.IP, Notifier: a.Notifier}
+	a.Registry.OnChange(a.Transfer.OrgChanged)
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
@@ -89,7 +94,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates())
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"rainforest/internal/programs/obligations"
 	"rainforest/internal/programs/opendata"
 	"rainforest/internal/registry"
+	"rainforest/internal/transfer"
 )
 
 // Route is one entry of the route table. The table is the single list of
@@ -36,6 +37,7 @@ func (a *App) Routes() []Route {
 	obl := &obligations.API{S: a.Obligations}
 	oblPages := &obligations.Pages{S: a.Obligations, UI: a.UI}
 	ipAPI, ipPages := &ip.API{S: a.IP}, &ip.Pages{S: a.IP, UI: a.UI}
+	tAPI, tPages := &transfer.API{S: a.Transfer}, &transfer.Pages{S: a.Transfer, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -130,6 +132,27 @@ func (a *App) Routes() []Route {
 		{"POST", "/api/v1/ip/deals/{id}/decline", ipAPI.DealAction("decline")},
 		{"POST", "/api/v1/ip/deals/{id}/withdraw", ipAPI.DealAction("withdraw")},
 		{"GET", "/api/v1/ip/stats", ipAPI.Statistics},
+		{"GET", "/api/v1/transfer/achievements", tAPI.Achievements},
+		{"POST", "/api/v1/transfer/achievements", tAPI.CreateAchievement},
+		{"GET", "/api/v1/transfer/achievements/{id}", tAPI.GetAchievement},
+		{"PUT", "/api/v1/transfer/achievements/{id}", tAPI.PutAchievement},
+		{"GET", "/api/v1/transfer/achievements/{id}/matches", tAPI.NeedsForAchievement},
+		{"GET", "/api/v1/transfer/needs", tAPI.Needs},
+		{"POST", "/api/v1/transfer/needs", tAPI.CreateNeed},
+		{"GET", "/api/v1/transfer/needs/{id}", tAPI.GetNeed},
+		{"PUT", "/api/v1/transfer/needs/{id}", tAPI.PutNeed},
+		{"GET", "/api/v1/transfer/needs/{id}/matches", tAPI.AchievementsForNeed},
+		{"GET", "/api/v1/transfer/mine", tAPI.Mine},
+		{"GET", "/api/v1/transfer/cases", tAPI.CaseList},
+		{"POST", "/api/v1/transfer/cases", tAPI.OpenCase},
+		{"GET", "/api/v1/transfer/cases/{id}", tAPI.GetCase},
+		{"POST", "/api/v1/transfer/cases/{id}/notes", tAPI.AddNote},
+		{"POST", "/api/v1/transfer/cases/{id}/actions", tAPI.ActCase},
+		{"GET", "/api/v1/transfer/contracts", tAPI.Contracts},
+		{"POST", "/api/v1/transfer/contracts", tAPI.RecordContract},
+		{"GET", "/api/v1/transfer/contracts/{id}", tAPI.GetContract},
+		{"POST", "/api/v1/transfer/contracts/{id}/decision", tAPI.DecideContract},
+		{"GET", "/api/v1/transfer/turnover", tAPI.Turnover},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -171,6 +194,24 @@ func (a *App) Routes() []Route {
 		{"GET", "/ip/deals/{id}", ipPages.Deal},
 		{"POST", "/ip/deals/{id}/messages", ipPages.PostMessage},
 		{"POST", "/ip/deals/{id}/act", ipPages.Act},
+		{"GET", "/transfer", tPages.Achievements},
+		{"GET", "/transfer/needs", tPages.Needs},
+		{"GET", "/transfer/mine", tPages.Mine},
+		{"POST", "/transfer/achievements", tPages.SaveAchievement},
+		{"GET", "/transfer/achievements/{id}", tPages.Achievement},
+		{"POST", "/transfer/achievements/{id}", tPages.SaveAchievement},
+		{"POST", "/transfer/needs", tPages.SaveNeed},
+		{"GET", "/transfer/needs/{id}", tPages.Need},
+		{"POST", "/transfer/needs/{id}", tPages.SaveNeed},
+		{"GET", "/transfer/cases", tPages.Cases},
+		{"POST", "/transfer/cases", tPages.OpenCase},
+		{"GET", "/transfer/cases/{id}", tPages.Case},
+		{"POST", "/transfer/cases/{id}/notes", tPages.AddNote},
+		{"POST", "/transfer/cases/{id}/act", tPages.ActCase},
+		{"GET", "/transfer/contracts", tPages.Contracts},
+		{"POST", "/transfer/contracts", tPages.RecordContract},
+		{"POST", "/transfer/contracts/{id}/decision", tPages.DecideContract},
+		{"GET", "/transfer/turnover", tPages.Turnover},
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},

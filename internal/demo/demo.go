@@ -40,6 +40,7 @@ var Accounts = []Account{
 	{"university@demo.local", "复旦技术转移 赵磊 Zhao Lei", "", "fudan", auth.OrgMember, "technology transfer office, Fudan University"},
 	{"bank@demo.local", "上海银行 周婷 Zhou Ting", "", "bank-bos-jingan", auth.OrgMember, "sci-tech loans, Bank of Shanghai Jing'an branch"},
 	{"lab@demo.local", "计量院 孙伟 Sun Wei", "", "simt", auth.OrgOwner, "shared-instrument lab, Shanghai Institute of Measurement and Testing Technology"},
+	{"broker@demo.local", "技术交易所 刘洋 Liu Yang", "", "tech-exchange", auth.OrgMember, "technology broker, Shanghai Technology Exchange"},
 	{"talent@demo.local", "Anna Müller", "", "", "", "foreign chief engineer looking for a work permit and a talent flat"},
 }
 

@@ -195,6 +195,11 @@ func New(modules ...fs.FS) (*Renderer, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A module's partials (_name.html) define templates its pages share.
+		partials, err := fs.Glob(m, "_*.html")
+		if err != nil {
+			return nil, err
+		}
 		for _, n := range names {
 			name := strings.TrimSuffix(path.Base(n), ".html")
 			if name == "layout" || strings.HasPrefix(name, "_") {
@@ -207,7 +212,7 @@ func New(modules ...fs.FS) (*Renderer, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := t.ParseFS(m, n); err != nil {
+			if _, err := t.ParseFS(m, append([]string{n}, partials...)...); err != nil {
 				return nil, fmt.Errorf("parse page %s: %w", n, err)
 			}
 			if t.Lookup("content") == nil {
