@@ -58,6 +58,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err == nil {
 			err = demo.SeedIP(ctx, d, a.IP)
 		}
+		if err == nil {
+			err = demo.SeedTransfer(ctx, d, a.Transfer)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
