@@ -22,6 +22,7 @@ import (
 	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
 	"rainforest/internal/transfer"
+	"rainforest/internal/vouchers"
 )
 
 // Config is what the server is started with.
@@ -48,6 +49,8 @@ type App struct {
 	IP *ip.Service
 	// Transfer is technology transfer (module M4).
 	Transfer *transfer.Service
+	// Vouchers are innovation vouchers (module M6).
+	Vouchers *vouchers.Service
 	UI       *ui.Renderer
 
 	cfg     Config
@@ -86,6 +89,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Registry.OnChange(a.IP.OrgChanged)
 	a.Transfer = &transfer.Service{DB: d, Registry: a.Registry, IP: a.IP, Notifier: a.Notifier}
 	a.Registry.OnChange(a.Transfer.OrgChanged)
+	a.Vouchers = &vouchers.Service{DB: d, Rules: voucherRules{a}, Notifier: a.Notifier}
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
@@ -94,7 +98,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates())
 	if err != nil {
 		return nil, err
 	}

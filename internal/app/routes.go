@@ -11,6 +11,7 @@ import (
 	"rainforest/internal/programs/opendata"
 	"rainforest/internal/registry"
 	"rainforest/internal/transfer"
+	"rainforest/internal/vouchers"
 )
 
 // Route is one entry of the route table. The table is the single list of
@@ -38,6 +39,7 @@ func (a *App) Routes() []Route {
 	oblPages := &obligations.Pages{S: a.Obligations, UI: a.UI}
 	ipAPI, ipPages := &ip.API{S: a.IP}, &ip.Pages{S: a.IP, UI: a.UI}
 	tAPI, tPages := &transfer.API{S: a.Transfer}, &transfer.Pages{S: a.Transfer, UI: a.UI}
+	vAPI, vPages := &vouchers.API{S: a.Vouchers}, &vouchers.Pages{S: a.Vouchers, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -153,6 +155,23 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/transfer/contracts/{id}", tAPI.GetContract},
 		{"POST", "/api/v1/transfer/contracts/{id}/decision", tAPI.DecideContract},
 		{"GET", "/api/v1/transfer/turnover", tAPI.Turnover},
+		{"GET", "/api/v1/voucher-programs", vAPI.Programs},
+		{"POST", "/api/v1/voucher-programs", vAPI.CreateProgram},
+		{"GET", "/api/v1/voucher-programs/{id}", vAPI.GetProgram},
+		{"PUT", "/api/v1/voucher-programs/{id}", vAPI.PutProgram},
+		{"POST", "/api/v1/voucher-programs/{id}/open", vAPI.SetStatus("open")},
+		{"POST", "/api/v1/voucher-programs/{id}/close", vAPI.SetStatus("closed")},
+		{"POST", "/api/v1/voucher-programs/{id}/issue", vAPI.IssueAll},
+		{"POST", "/api/v1/voucher-programs/{id}/apply", vAPI.Apply},
+		{"GET", "/api/v1/voucher-programs/{id}/report", vAPI.Report},
+		{"GET", "/api/v1/vouchers", vAPI.Vouchers},
+		{"GET", "/api/v1/vouchers/{id}", vAPI.GetVoucher},
+		{"POST", "/api/v1/vouchers/{id}/quote", vAPI.Quote},
+		{"POST", "/api/v1/vouchers/{id}/redeem", vAPI.Redeem},
+		{"GET", "/api/v1/voucher-providers", vAPI.Providers},
+		{"PUT", "/api/v1/voucher-providers/{id}", vAPI.PutProvider},
+		{"GET", "/api/v1/voucher-providers/{id}/statement", vAPI.Statement},
+		{"POST", "/api/v1/voucher-settlements", vAPI.Settle},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -212,6 +231,21 @@ func (a *App) Routes() []Route {
 		{"POST", "/transfer/contracts", tPages.RecordContract},
 		{"POST", "/transfer/contracts/{id}/decision", tPages.DecideContract},
 		{"GET", "/transfer/turnover", tPages.Turnover},
+		{"GET", "/vouchers", vPages.Home},
+		{"GET", "/vouchers/{id}", vPages.Voucher},
+		{"POST", "/vouchers/{id}/quote", vPages.Quote},
+		{"POST", "/vouchers/{id}/redeem", vPages.Redeem},
+		{"GET", "/voucher-programs", vPages.Programs},
+		{"POST", "/voucher-programs", vPages.SaveProgram},
+		{"GET", "/voucher-programs/{id}", vPages.Program},
+		{"POST", "/voucher-programs/{id}", vPages.SaveProgram},
+		{"POST", "/voucher-programs/{id}/status", vPages.SetStatus},
+		{"POST", "/voucher-programs/{id}/issue", vPages.IssueAll},
+		{"POST", "/voucher-programs/{id}/apply", vPages.Apply},
+		{"GET", "/voucher-providers", vPages.Providers},
+		{"POST", "/voucher-providers", vPages.SaveProvider},
+		{"GET", "/voucher-providers/{id}", vPages.Statement},
+		{"POST", "/voucher-settlements", vPages.Settle},
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},

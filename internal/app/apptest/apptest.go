@@ -97,6 +97,12 @@ func (r Response) Map() map[string]any {
 // string or []byte (sent as is), or any value (sent as JSON).
 func (e *Env) Do(method, path, token string, body any) Response {
 	e.T.Helper()
+	return e.DoWith(method, path, token, nil, body)
+}
+
+// DoWith is Do with more request headers (an Idempotency-Key).
+func (e *Env) DoWith(method, path, token string, header http.Header, body any) Response {
+	e.T.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -120,6 +126,9 @@ func (e *Env) Do(method, path, token string, body any) Response {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	return e.send(http.DefaultClient, req)
 }
