@@ -61,6 +61,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err == nil {
 			err = demo.SeedTransfer(ctx, d, a.Transfer)
 		}
+		if err == nil {
+			err = demo.SeedVouchers(ctx, d, a.Registry, a.Vouchers)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
