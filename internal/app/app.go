@@ -11,11 +11,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"rainforest/internal/finance"
 	"rainforest/internal/ip"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/httpx"
 	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/search"
 	"rainforest/internal/kernel/ui"
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
@@ -51,7 +53,9 @@ type App struct {
 	Transfer *transfer.Service
 	// Vouchers are innovation vouchers (module M6).
 	Vouchers *vouchers.Service
-	UI       *ui.Renderer
+	// Finance is sci-tech finance (module M7).
+	Finance *finance.Service
+	UI      *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -89,7 +93,11 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Registry.OnChange(a.IP.OrgChanged)
 	a.Transfer = &transfer.Service{DB: d, Registry: a.Registry, IP: a.IP, Notifier: a.Notifier}
 	a.Registry.OnChange(a.Transfer.OrgChanged)
-	a.Vouchers = &vouchers.Service{DB: d, Rules: voucherRules{a}, Notifier: a.Notifier}
+	a.Vouchers = &vouchers.Service{DB: d, Rules: programRules{a}, Notifier: a.Notifier}
+	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Notifier: a.Notifier}
+	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
+		return finance.Encumbrance(ctx, q, asset)
+	}
 	if a.log == nil {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
@@ -98,7 +106,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates())
 	if err != nil {
 		return nil, err
 	}

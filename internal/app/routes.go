@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"rainforest/internal/finance"
 	"rainforest/internal/ip"
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
@@ -40,6 +41,7 @@ func (a *App) Routes() []Route {
 	ipAPI, ipPages := &ip.API{S: a.IP}, &ip.Pages{S: a.IP, UI: a.UI}
 	tAPI, tPages := &transfer.API{S: a.Transfer}, &transfer.Pages{S: a.Transfer, UI: a.UI}
 	vAPI, vPages := &vouchers.API{S: a.Vouchers}, &vouchers.Pages{S: a.Vouchers, UI: a.UI}
+	fAPI, fPages := &finance.API{S: a.Finance}, &finance.Pages{S: a.Finance, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -172,6 +174,25 @@ func (a *App) Routes() []Route {
 		{"PUT", "/api/v1/voucher-providers/{id}", vAPI.PutProvider},
 		{"GET", "/api/v1/voucher-providers/{id}/statement", vAPI.Statement},
 		{"POST", "/api/v1/voucher-settlements", vAPI.Settle},
+		{"GET", "/api/v1/loan-products", fAPI.Products},
+		{"POST", "/api/v1/loan-products", fAPI.CreateProduct},
+		{"GET", "/api/v1/loan-products/{id}", fAPI.GetProduct},
+		{"PUT", "/api/v1/loan-products/{id}", fAPI.PutProduct},
+		{"GET", "/api/v1/loans", fAPI.Loans},
+		{"POST", "/api/v1/loans", fAPI.Apply},
+		{"GET", "/api/v1/loans/{id}", fAPI.GetLoan},
+		{"POST", "/api/v1/loans/{id}/actions", fAPI.ActLoan},
+		{"POST", "/api/v1/loans/{id}/repayments", fAPI.Repay},
+		{"GET", "/api/v1/loans/{id}/shared", fAPI.Shared},
+		{"POST", "/api/v1/loans/{id}/consent/withdraw", fAPI.WithdrawConsent},
+		{"GET", "/api/v1/risk-pools", fAPI.Pools},
+		{"POST", "/api/v1/risk-pools", fAPI.CreatePool},
+		{"GET", "/api/v1/risk-pools/{id}", fAPI.GetPool},
+		{"PUT", "/api/v1/risk-pools/{id}", fAPI.PutPool},
+		{"GET", "/api/v1/risk-pools/{id}/claims", fAPI.Claims},
+		{"POST", "/api/v1/pool-claims", fAPI.FileClaim},
+		{"POST", "/api/v1/pool-claims/{id}/actions", fAPI.ActClaim},
+		{"GET", "/api/v1/finance/report", fAPI.Report},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -246,6 +267,19 @@ func (a *App) Routes() []Route {
 		{"POST", "/voucher-providers", vPages.SaveProvider},
 		{"GET", "/voucher-providers/{id}", vPages.Statement},
 		{"POST", "/voucher-settlements", vPages.Settle},
+		{"GET", "/finance", fPages.Home},
+		{"POST", "/loan-products", fPages.SaveProduct},
+		{"POST", "/risk-pools", fPages.SavePool},
+		{"GET", "/risk-pools/{id}", fPages.Pool},
+		{"POST", "/pool-claims/{id}/act", fPages.ActClaim},
+		{"GET", "/loans", fPages.Loans},
+		{"POST", "/loans", fPages.Apply},
+		{"GET", "/loans/{id}", fPages.Loan},
+		{"POST", "/loans/{id}/act", fPages.Act},
+		{"POST", "/loans/{id}/repayments", fPages.Repay},
+		{"POST", "/loans/{id}/consent/withdraw", fPages.WithdrawConsent},
+		{"GET", "/loans/{id}/shared", fPages.Shared},
+		{"POST", "/loans/{id}/claim", fPages.FileClaim},
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},

@@ -410,6 +410,13 @@ func (s *Service) Act(ctx context.Context, p *auth.Principal, id int64, action, 
 				return apperr.Wrap(err, "deal price")
 			}
 		case "close":
+			var asset int64
+			if err := tx.QueryRowContext(ctx, `SELECT asset_id FROM ip_listings WHERE id = $1`, d.ListingID).Scan(&asset); err != nil {
+				return apperr.Wrap(err, "deal asset")
+			}
+			if err := s.checkFree(ctx, tx, asset, "action"); err != nil {
+				return err
+			}
 			return s.settle(ctx, tx, &d, now)
 		}
 		return nil

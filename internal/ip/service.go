@@ -25,6 +25,25 @@ type Service struct {
 	Registry *registry.Service
 	// Notifier, when set, tells each side of a deal what the other did.
 	Notifier *notify.Notifier
+	// Encumbered, when set, says which loan an asset is pledged for (the
+	// finance module): a pledged asset is not listed or sold until the
+	// pledge is released.
+	Encumbered func(ctx context.Context, q search.DBTX, assetID int64) (loanID int64, ok bool, err error)
+}
+
+// checkFree refuses an asset pledged for a loan, naming field.
+func (s *Service) checkFree(ctx context.Context, q search.DBTX, assetID int64, field string) error {
+	if s.Encumbered == nil {
+		return nil
+	}
+	loan, ok, err := s.Encumbered(ctx, q, assetID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return apperr.Field(field, "is pledged for loan %d until the pledge is released", loan).WithCode(apperr.Conflict)
+	}
+	return nil
 }
 
 // Listings is the catalog's search index. Text: the titles, the summaries
@@ -411,6 +430,9 @@ func (s *Service) CreateListing(ctx context.Context, p *auth.Principal, in Listi
 	}
 	if a.Status == "lapsed" {
 		return Listing{}, apperr.Field("asset_id", "has lapsed and cannot be listed")
+	}
+	if err := s.checkFree(ctx, s.DB.Read, a.ID, "asset_id"); err != nil {
+		return Listing{}, err
 	}
 	o, err := s.Registry.Get(ctx, p, a.OwnerOrgID)
 	if err != nil {

@@ -10,19 +10,19 @@ import (
 	"rainforest/internal/programs"
 )
 
-// voucherRules lets the voucher module ask the programs module's rules
-// whether an organization may hold a program's vouchers.
-type voucherRules struct{ a *App }
+// programRules lets the voucher and finance modules ask the programs
+// module's rules whether an organization is eligible for something.
+type programRules struct{ a *App }
 
 // system reads programs and profiles whatever their visibility.
 var system = &auth.Principal{Role: auth.RoleAdmin, Email: "system"}
 
-func (v voucherRules) Check(ctx context.Context, ref string) error {
+func (v programRules) Check(ctx context.Context, ref string) error {
 	_, err := v.a.Programs.Get(ctx, system, ref)
 	return err
 }
 
-func (v voucherRules) Eligible(ctx context.Context, orgID int64, ref string) (string, string, string, error) {
+func (v programRules) Eligible(ctx context.Context, orgID int64, ref string) (string, string, string, error) {
 	o, err := v.a.Registry.Get(ctx, system, orgID)
 	if err != nil {
 		return "", "", "", err
