@@ -64,6 +64,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err == nil {
 			err = demo.SeedVouchers(ctx, d, a.Registry, a.Vouchers)
 		}
+		if err == nil {
+			err = demo.SeedFinance(ctx, d, a.Finance)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
