@@ -191,6 +191,14 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsExclusionViolation reports whether err is PostgreSQL refusing a row
+// that an exclusion constraint forbids (23P01), such as two bookings of
+// one resource that overlap.
+func IsExclusionViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23P01"
+}
+
 // IsForeignKeyViolation reports whether err is a foreign-key failure.
 func IsForeignKeyViolation(err error) bool {
 	var pg *pgconn.PgError
