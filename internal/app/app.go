@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"rainforest/internal/finance"
+	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
@@ -55,7 +56,9 @@ type App struct {
 	Vouchers *vouchers.Service
 	// Finance is sci-tech finance (module M7).
 	Finance *finance.Service
-	UI      *ui.Renderer
+	// Instruments are the shared instruments (module M5).
+	Instruments *instruments.Service
+	UI          *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -95,6 +98,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Registry.OnChange(a.Transfer.OrgChanged)
 	a.Vouchers = &vouchers.Service{DB: d, Rules: programRules{a}, Notifier: a.Notifier}
 	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Notifier: a.Notifier}
+	a.Instruments = &instruments.Service{DB: d, Notifier: a.Notifier}
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
 		return finance.Encumbrance(ctx, q, asset)
 	}
@@ -106,7 +110,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates())
 	if err != nil {
 		return nil, err
 	}

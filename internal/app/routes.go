@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"rainforest/internal/finance"
+	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
 	"rainforest/internal/programs"
 	"rainforest/internal/programs/match"
@@ -42,6 +43,7 @@ func (a *App) Routes() []Route {
 	tAPI, tPages := &transfer.API{S: a.Transfer}, &transfer.Pages{S: a.Transfer, UI: a.UI}
 	vAPI, vPages := &vouchers.API{S: a.Vouchers}, &vouchers.Pages{S: a.Vouchers, UI: a.UI}
 	fAPI, fPages := &finance.API{S: a.Finance}, &finance.Pages{S: a.Finance, UI: a.UI}
+	iAPI, iPages := &instruments.API{S: a.Instruments}, &instruments.Pages{S: a.Instruments, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -193,6 +195,19 @@ func (a *App) Routes() []Route {
 		{"POST", "/api/v1/pool-claims", fAPI.FileClaim},
 		{"POST", "/api/v1/pool-claims/{id}/actions", fAPI.ActClaim},
 		{"GET", "/api/v1/finance/report", fAPI.Report},
+		{"GET", "/api/v1/instruments", iAPI.Catalog},
+		{"POST", "/api/v1/instruments", iAPI.Create},
+		{"GET", "/api/v1/instruments/{id}", iAPI.Get},
+		{"PUT", "/api/v1/instruments/{id}", iAPI.Put},
+		{"GET", "/api/v1/instruments/{id}/availability", iAPI.Availability},
+		{"POST", "/api/v1/instruments/{id}/bookings", iAPI.Book},
+		{"POST", "/api/v1/instruments/{id}/trainings", iAPI.Train},
+		{"GET", "/api/v1/instrument-bookings", iAPI.Bookings},
+		{"GET", "/api/v1/instrument-bookings/{id}", iAPI.GetBooking},
+		{"POST", "/api/v1/instrument-bookings/{id}/actions", iAPI.Act},
+		{"GET", "/api/v1/instrument-utilisation", iAPI.Utilisation},
+		{"GET", "/api/v1/instrument-indicators", iAPI.Indicators},
+		{"GET", "/api/v1/instrument-feeds", iAPI.Feeds},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -280,6 +295,18 @@ func (a *App) Routes() []Route {
 		{"POST", "/loans/{id}/consent/withdraw", fPages.WithdrawConsent},
 		{"GET", "/loans/{id}/shared", fPages.Shared},
 		{"POST", "/loans/{id}/claim", fPages.FileClaim},
+		{"GET", "/instruments", iPages.Catalog},
+		{"POST", "/instruments", iPages.Create},
+		{"GET", "/instruments/bookings", iPages.MyBookings},
+		{"GET", "/instruments/queue", iPages.Queue},
+		{"GET", "/instruments/mine", iPages.Mine},
+		{"GET", "/instruments/sharing", iPages.Sharing},
+		{"GET", "/instruments/{id}", iPages.Instrument},
+		{"POST", "/instruments/{id}/book", iPages.Book},
+		{"POST", "/instruments/{id}/trainings", iPages.Train},
+		{"POST", "/instrument-bookings/{id}/act", iPages.Act},
+		{"GET", "/ical/instruments/{file}", iAPI.InstrumentICS},
+		{"GET", "/ical/users/{file}", iAPI.UserICS},
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},

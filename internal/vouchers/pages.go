@@ -72,12 +72,27 @@ type homeData struct {
 	Programs []Program
 	Orgs     []auth.Membership
 	Manager  bool
+	// Checkout carries an order to pay (provider_org_id, order_ref,
+	// order_yuan), as another module's page links here, to the voucher
+	// chosen.
+	Checkout string
+}
+
+// checkout keeps the order parameters of a query.
+func checkout(v url.Values) string {
+	out := url.Values{}
+	for _, k := range []string{"provider_org_id", "order_ref", "order_yuan"} {
+		if s := v.Get(k); s != "" {
+			out.Set(k, s)
+		}
+	}
+	return out.Encode()
 }
 
 // Home is GET /vouchers: the user's vouchers and the open programs.
 func (pg *Pages) Home(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r.Context())
-	d := homeData{}
+	d := homeData{Checkout: checkout(r.URL.Query())}
 	var err error
 	if p != nil {
 		if d.Vouchers, err = pg.S.Vouchers(r.Context(), p); err != nil {
@@ -131,7 +146,14 @@ func (pg *Pages) Voucher(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pg.voucher(w, r, id, nil, RedeemInput{}, "")
+	// An order brought from another page fills the checkout form.
+	q := r.URL.Query()
+	in := RedeemInput{OrderRef: q.Get("order_ref")}
+	in.ProviderOrgID, _ = strconv.ParseInt(q.Get("provider_org_id"), 10, 64)
+	if s := q.Get("order_yuan"); s != "" {
+		in.OrderFen, _ = ParseFen("order_yuan", s)
+	}
+	pg.voucher(w, r, id, nil, in, "")
 }
 
 func (pg *Pages) voucher(w http.ResponseWriter, r *http.Request, id int64, q *Split, in RedeemInput, key string) {

@@ -343,6 +343,8 @@ func (r *Renderer) funcs() template.FuncMap {
 			return m
 		},
 		"list": func(xs ...string) []string { return xs },
+		// hours writes minutes as hours with one decimal.
+		"hours": func(minutes int) string { return strconv.FormatFloat(float64(minutes)/60, 'f', 1, 64) },
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {
