@@ -16,8 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -31,6 +29,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/tabular"
 )
 
 // insertBatch is how many organizations one multi-row INSERT writes: 400
@@ -195,29 +194,16 @@ func (s *Service) BulkTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // Format is a spreadsheet file format.
-type Format string
+type Format = tabular.Format
 
 const (
-	CSV  Format = "csv"
-	XLSX Format = "xlsx"
+	CSV  = tabular.CSV
+	XLSX = tabular.XLSX
 )
 
 // FormatOf returns the format named by a flag value, or by the extension
 // of a file name when name is "".
-func FormatOf(flag, file string) (Format, error) {
-	v := strings.ToLower(strings.TrimSpace(flag))
-	if v == "" {
-		v = strings.ToLower(strings.TrimPrefix(filepath.Ext(file), "."))
-		if v == "" {
-			return CSV, nil
-		}
-	}
-	switch Format(v) {
-	case CSV, XLSX:
-		return Format(v), nil
-	}
-	return "", fmt.Errorf("unknown format %q: want csv or xlsx", v)
-}
+func FormatOf(flag, file string) (Format, error) { return tabular.FormatOf(flag, file) }
 
 // RowError is a problem with one cell or row of an imported file.
 type RowError struct {
@@ -245,17 +231,7 @@ type ImportReport struct {
 // Pos formats where e is: FILE:LINE:COLUMN for CSV (FILE:LINE for a whole
 // row), FILE:Sheet1!D7 for XLSX (FILE:Sheet1!7:7 for a whole row).
 func (r *ImportReport) Pos(e RowError) string {
-	if r.Format == XLSX {
-		if e.Column == 0 {
-			return fmt.Sprintf("%s:%s!%d:%d", r.File, r.Sheet, e.Line, e.Line)
-		}
-		col, _ := excelize.ColumnNumberToName(e.Column)
-		return fmt.Sprintf("%s:%s!%s%d", r.File, r.Sheet, col, e.Line)
-	}
-	if e.Column == 0 {
-		return fmt.Sprintf("%s:%d", r.File, e.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", r.File, e.Line, e.Column)
+	return tabular.Pos(r.Format, r.File, r.Sheet, e.Line, e.Column)
 }
 
 // Line formats one error or warning as the command line prints it:
@@ -309,22 +285,19 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 	if rep.File == "" {
 		rep.File = "-"
 	}
-	var src table
-	var err error
 	switch im.Format {
 	case CSV, "":
 		rep.Format = CSV
-		src = newCSVTable(r, im.Size)
 	case XLSX:
-		src, err = newXLSXTable(r)
-		if err != nil {
-			rep.Errors = append(rep.Errors, RowError{Line: 1, Message: "not a readable XLSX file: " + err.Error()})
-			return rep, apperr.New(apperr.Invalid, "%s: not a readable XLSX file: %v", rep.File, err)
-		}
-		rep.Sheet = src.(*xlsxTable).sheet
 	default:
 		return rep, fmt.Errorf("unknown format %q", im.Format)
 	}
+	src, err := tabular.Open(r, rep.Format, im.Size)
+	if err != nil {
+		rep.Errors = append(rep.Errors, RowError{Line: 1, Message: "not a readable XLSX file: " + err.Error()})
+		return rep, apperr.New(apperr.Invalid, "%s: not a readable XLSX file: %v", rep.File, err)
+	}
+	rep.Sheet = src.Sheet()
 	defer src.Close()
 
 	header, hline, err := src.Next()
@@ -401,16 +374,16 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 				break
 			}
 			if err != nil {
-				var rowErr *rowError
+				var rowErr *tabular.RowError
 				if errors.As(err, &rowErr) {
 					rep.Rows++
 					rep.Invalid++
-					rep.Errors = append(rep.Errors, RowError{Line: line, Message: rowErr.msg})
+					rep.Errors = append(rep.Errors, RowError{Line: line, Message: rowErr.Msg})
 					continue
 				}
 				return err
 			}
-			if blank(cells) {
+			if tabular.Blank(cells) {
 				continue
 			}
 			rep.Rows++
@@ -467,7 +440,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 }
 
 // row builds one organization from its cells.
-func (im *Importer) row(ctx context.Context, cols []string, colOf map[string]int, cells []string, line int, src table) (*Org, []RowError, string) {
+func (im *Importer) row(ctx context.Context, cols []string, colOf map[string]int, cells []string, line int, src *tabular.Reader) (*Org, []RowError, string) {
 	var errs []RowError
 	if len(cells) > len(cols) {
 		for i := len(cols); i < len(cells); i++ {
@@ -484,7 +457,10 @@ func (im *Importer) row(ctx context.Context, cols []string, colOf map[string]int
 		if i >= len(cells) {
 			break
 		}
-		v := src.Cell(name, cells[i])
+		v := cells[i]
+		if src.Format() == XLSX {
+			v = xlsxCell(name, v)
+		}
 		if err := o.SetText(name, v); err != nil {
 			errs = append(errs, RowError{Line: line, Column: i + 1, Field: name, Message: err.Error()})
 		}
@@ -544,15 +520,6 @@ func fieldNames() string {
 	return strings.Join(ns, ", ")
 }
 
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 func sortErrors(es []RowError) {
 	slices.SortStableFunc(es, func(a, b RowError) int {
 		if a.Line != b.Line {
@@ -589,165 +556,21 @@ func registered(ctx context.Context, tx *sql.Tx, codes []string) (map[string]boo
 	return taken, nil
 }
 
-// table is a source of rows: a CSV file or the first sheet of a workbook.
-type table interface {
-	// Next returns the next row's cells and its line (CSV) or row number
-	// (XLSX); io.EOF at the end; a *rowError for a row that cannot be
-	// read, after which reading goes on.
-	Next() (cells []string, line int, err error)
-	// Cell turns a cell's text into the text SetText takes.
-	Cell(field, v string) string
-	// Strict reports whether a short row is an error (CSV) rather than
-	// trailing empty cells left out (XLSX).
-	Strict() bool
-	Fraction() float64
-	Close() error
-}
-
-type rowError struct{ msg string }
-
-func (e *rowError) Error() string { return e.msg }
-
-// csvTable reads CSV, skipping a UTF-8 byte-order mark.
-type csvTable struct {
-	r     *csv.Reader
-	count *countingReader
-	size  int64
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-func newCSVTable(r io.Reader, size int64) *csvTable {
-	cr := &countingReader{r: r}
-	br := bufio.NewReaderSize(cr, 64<<10)
-	if b, err := br.Peek(3); err == nil && string(b) == "\xEF\xBB\xBF" {
-		br.Discard(3)
-	}
-	c := csv.NewReader(br)
-	c.FieldsPerRecord = -1
-	c.ReuseRecord = true
-	return &csvTable{r: c, count: cr, size: size}
-}
-
-func (t *csvTable) Next() ([]string, int, error) {
-	rec, err := t.r.Read()
-	if err == nil {
-		line, _ := t.r.FieldPos(0)
-		return rec, line, nil
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return nil, pe.StartLine, &rowError{fmt.Sprintf("malformed CSV at line %d, byte %d: %v", pe.Line, pe.Column, pe.Err)}
-	}
-	return nil, 0, err
-}
-
-func (t *csvTable) Cell(_, v string) string { return v }
-func (t *csvTable) Strict() bool            { return true }
-func (t *csvTable) Close() error            { return nil }
-func (t *csvTable) Fraction() float64 {
-	if t.size <= 0 {
-		return -1
-	}
-	return min(1, float64(t.count.n)/float64(t.size))
-}
-
-// xlsxTable reads the first sheet of a workbook with the streaming reader.
-type xlsxTable struct {
-	f     *excelize.File
-	rows  *excelize.Rows
-	sheet string
-	row   int
-	total int
-}
-
-func newXLSXTable(r io.Reader) (*xlsxTable, error) {
-	f, err := excelize.OpenReader(r)
-	if err != nil {
-		return nil, err
-	}
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		f.Close()
-		return nil, errors.New("the workbook has no sheet")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	t := &xlsxTable{f: f, rows: rows, sheet: sheets[0], total: -1}
-	if dim, err := f.GetSheetDimension(sheets[0]); err == nil {
-		if i := strings.LastIndexByte(dim, ':'); i >= 0 {
-			if _, n, err := excelize.CellNameToCoordinates(dim[i+1:]); err == nil {
-				t.total = n
-			}
-		}
-	}
-	return t, nil
-}
-
-func (t *xlsxTable) Next() ([]string, int, error) {
-	if !t.rows.Next() {
-		if err := t.rows.Error(); err != nil {
-			return nil, t.row + 1, err
-		}
-		return nil, 0, io.EOF
-	}
-	t.row++
-	cells, err := t.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, t.row, &rowError{"unreadable row: " + err.Error()}
-	}
-	return cells, t.row, nil
-}
-
-// Cell undoes what a spreadsheet does to numbers and dates: a whole number
-// may be stored as 1.2E+7, and a date typed into a cell is a serial day
-// number.
-func (t *xlsxTable) Cell(field, v string) string {
+// xlsxCell undoes what a spreadsheet does to numbers and dates: a whole
+// number may be stored as 1.2E+7, and a date typed into a cell is a serial
+// day number.
+func xlsxCell(field, v string) string {
 	f, ok := FieldByName(field)
 	if !ok {
 		return v
 	}
 	switch f.kind {
 	case kInt, kRef:
-		if strings.ContainsAny(v, ".eE") {
-			if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-				return strconv.FormatInt(int64(x), 10)
-			}
-		}
+		return tabular.WholeNumber(v)
 	case kDate:
-		if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && x >= 1 && x < 2958466 {
-			if d, err := excelize.ExcelDateToTime(x, false); err == nil {
-				return d.Format("2006-01-02")
-			}
-		}
+		return tabular.SerialDate(v)
 	}
 	return v
-}
-
-func (t *xlsxTable) Strict() bool { return false }
-
-func (t *xlsxTable) Fraction() float64 {
-	if t.total <= 0 {
-		return -1
-	}
-	return min(1, float64(t.row)/float64(t.total))
-}
-
-func (t *xlsxTable) Close() error {
-	t.rows.Close()
-	return t.f.Close()
 }
 
 // Exporter writes organizations, with every field, in the columns the
