@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
@@ -102,60 +103,65 @@ func (s *Service) UpdateAsset(ctx context.Context, p *auth.Principal, id int64, 
 		return Asset{}, apperr.New(apperr.Unauthorized, "sign in")
 	}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := loadAsset(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if !ownsAsset(p, &before) {
-			return apperr.New(apperr.Forbidden, "only the asset's owners change it")
-		}
-		if in.Version != nil && *in.Version != before.Version {
-			return apperr.New(apperr.Conflict, "the asset changed meanwhile (version %d, not %d)", before.Version, *in.Version)
-		}
-		after := before
-		conf := *before.Confidential
-		after.Confidential = &conf
-		if err := in.apply(&after); err != nil {
-			return err
-		}
-		now := s.DB.Now()
-		res, err := tx.ExecContext(ctx, `UPDATE ip_assets SET status = $1, title_zh = $2, title_en = $3, abstract_zh = $4, abstract_en = $5, field = $6,
-			claims = $7, know_how = $8, documents = $9, version = version + 1, updated_at = $10 WHERE id = $11 AND version = $12`,
-			after.Status, after.TitleZh, after.TitleEn, after.AbstractZh, after.AbstractEn, after.Field, conf.Claims, conf.KnowHow,
-			mustJSON(conf.Documents), now, id, before.Version)
-		if err != nil {
-			return apperr.Wrap(err, "update asset")
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(apperr.Conflict, "the asset changed meanwhile; reload and try again")
-		}
-		if after.Status == "lapsed" {
-			if _, err := tx.ExecContext(ctx, `UPDATE ip_listings SET status = 'withdrawn', version = version + 1, updated_at = $1
-				WHERE asset_id = $2 AND status IN ('active', 'expired')`, now, id); err != nil {
-				return apperr.Wrap(err, "withdraw lapsed listings")
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ip_listings SET field = $1 WHERE asset_id = $2`, after.Field, id); err != nil {
-			return apperr.Wrap(err, "listing field")
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM ip_listings WHERE asset_id = $1 ORDER BY id`, id)
-		ls, err := db.Collect(rows, err, "asset listings", func(r interface{ Scan(...any) error }) (int64, error) {
-			var v int64
-			return v, r.Scan(&v)
-		})
-		if err != nil {
-			return err
-		}
-		for _, l := range ls {
-			if err := reindex(ctx, tx, l); err != nil {
-				return err
-			}
-		}
-		return audit.Record(ctx, tx, now, audit.Change{OrgID: before.OwnerOrgID, Action: "update", Entity: "ip_asset", EntityID: strconv.FormatInt(id, 10),
-			Before: before, After: after})
+		return updateAsset(ctx, tx, func(a *Asset) bool { return ownsAsset(p, a) }, id, in, s.DB.Now())
 	})
 	if err != nil {
 		return Asset{}, err
 	}
 	return s.Asset(ctx, p, id)
+}
+
+// updateAsset is UpdateAsset inside the caller's transaction, for those
+// may allows.
+func updateAsset(ctx context.Context, tx *sql.Tx, may func(*Asset) bool, id int64, in AssetPatch, now time.Time) error {
+	before, err := loadAsset(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !may(&before) {
+		return apperr.New(apperr.Forbidden, "only the asset's owners change it")
+	}
+	if in.Version != nil && *in.Version != before.Version {
+		return apperr.New(apperr.Conflict, "the asset changed meanwhile (version %d, not %d)", before.Version, *in.Version)
+	}
+	after := before
+	conf := *before.Confidential
+	after.Confidential = &conf
+	if err := in.apply(&after); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE ip_assets SET status = $1, title_zh = $2, title_en = $3, abstract_zh = $4, abstract_en = $5, field = $6,
+		claims = $7, know_how = $8, documents = $9, version = version + 1, updated_at = $10 WHERE id = $11 AND version = $12`,
+		after.Status, after.TitleZh, after.TitleEn, after.AbstractZh, after.AbstractEn, after.Field, conf.Claims, conf.KnowHow,
+		mustJSON(conf.Documents), now, id, before.Version)
+	if err != nil {
+		return apperr.Wrap(err, "update asset")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apperr.New(apperr.Conflict, "the asset changed meanwhile; reload and try again")
+	}
+	if after.Status == "lapsed" {
+		if _, err := tx.ExecContext(ctx, `UPDATE ip_listings SET status = 'withdrawn', version = version + 1, updated_at = $1
+			WHERE asset_id = $2 AND status IN ('active', 'expired')`, now, id); err != nil {
+			return apperr.Wrap(err, "withdraw lapsed listings")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ip_listings SET field = $1 WHERE asset_id = $2`, after.Field, id); err != nil {
+		return apperr.Wrap(err, "listing field")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM ip_listings WHERE asset_id = $1 ORDER BY id`, id)
+	ls, err := db.Collect(rows, err, "asset listings", func(r interface{ Scan(...any) error }) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if err := reindex(ctx, tx, l); err != nil {
+			return err
+		}
+	}
+	return audit.Record(ctx, tx, now, audit.Change{OrgID: before.OwnerOrgID, Action: "update", Entity: "ip_asset", EntityID: strconv.FormatInt(id, 10),
+		Before: before, After: after})
 }

@@ -155,46 +155,53 @@ func (s *Service) CreateAsset(ctx context.Context, p *auth.Principal, in AssetIn
 		in.Documents = []Document{}
 	}
 	var id int64
-	now := s.DB.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var dup int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM ip_assets WHERE kind = $1 AND subtype = $2 AND number = $3`, in.Kind, in.Subtype, in.Number).Scan(&dup)
-		if err == nil {
-			return apperr.Field("number", "is already recorded (asset %d)", dup).WithCode(apperr.Conflict)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return apperr.Wrap(err, "asset number")
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO ip_assets (owner_org_id, kind, subtype, number, nice_class, status, title_zh, title_en,
-			abstract_zh, abstract_en, field, filed_on, claims, know_how, documents, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
-			in.OwnerOrgID, in.Kind, in.Subtype, in.Number, in.NiceClass, in.Status, in.TitleZh, in.TitleEn, in.AbstractZh, in.AbstractEn,
-			in.Field, in.FiledOn, in.Claims, in.KnowHow, mustJSON(in.Documents), now).Scan(&id)
-		if err != nil {
-			return apperr.Wrap(err, "insert asset")
-		}
-		for _, o := range in.CoOwners {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ip_asset_owners (asset_id, org_id) VALUES ($1, $2)`, id, o); err != nil {
-				return apperr.Wrap(err, "insert co-owner")
-			}
-		}
-		for i, inv := range in.Inventors {
-			bp, _ := pctToBP(inv.SharePct)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ip_inventors (asset_id, position, person_id, name_zh, name_en, share_bp) VALUES ($1, $2, $3, $4, $5, $6)`,
-				id, i+1, inv.PersonID, inv.NameZh, inv.NameEn, bp); err != nil {
-				return apperr.Wrap(err, "insert inventor")
-			}
-		}
-		a, err := loadAsset(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Change{OrgID: in.OwnerOrgID, Action: "create", Entity: "ip_asset", EntityID: strconv.FormatInt(id, 10), After: a})
+		var err error
+		id, err = insertAsset(ctx, tx, &in, s.DB.Now())
+		return err
 	})
 	if err != nil {
 		return Asset{}, err
 	}
 	return s.Asset(ctx, p, id)
+}
+
+// insertAsset writes a normalized asset with its co-owners and inventors
+// inside tx, refusing a number already recorded, and records it.
+func insertAsset(ctx context.Context, tx *sql.Tx, in *AssetInput, now time.Time) (int64, error) {
+	var id, dup int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM ip_assets WHERE kind = $1 AND subtype = $2 AND number = $3`, in.Kind, in.Subtype, in.Number).Scan(&dup)
+	if err == nil {
+		return 0, apperr.Field("number", "is already recorded (asset %d)", dup).WithCode(apperr.Conflict)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.Wrap(err, "asset number")
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO ip_assets (owner_org_id, kind, subtype, number, nice_class, status, title_zh, title_en,
+		abstract_zh, abstract_en, field, filed_on, claims, know_how, documents, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
+		in.OwnerOrgID, in.Kind, in.Subtype, in.Number, in.NiceClass, in.Status, in.TitleZh, in.TitleEn, in.AbstractZh, in.AbstractEn,
+		in.Field, in.FiledOn, in.Claims, in.KnowHow, mustJSON(in.Documents), now).Scan(&id)
+	if err != nil {
+		return 0, apperr.Wrap(err, "insert asset")
+	}
+	for _, o := range in.CoOwners {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ip_asset_owners (asset_id, org_id) VALUES ($1, $2)`, id, o); err != nil {
+			return 0, apperr.Wrap(err, "insert co-owner")
+		}
+	}
+	for i, inv := range in.Inventors {
+		bp, _ := pctToBP(inv.SharePct)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ip_inventors (asset_id, position, person_id, name_zh, name_en, share_bp) VALUES ($1, $2, $3, $4, $5, $6)`,
+			id, i+1, inv.PersonID, inv.NameZh, inv.NameEn, bp); err != nil {
+			return 0, apperr.Wrap(err, "insert inventor")
+		}
+	}
+	a, err := loadAsset(ctx, tx, id)
+	if err != nil {
+		return 0, err
+	}
+	return id, audit.Record(ctx, tx, now, audit.Change{OrgID: in.OwnerOrgID, Action: "create", Entity: "ip_asset", EntityID: strconv.FormatInt(id, 10), After: a})
 }
 
 // Asset returns an asset; its confidential part only for those who may
@@ -460,34 +467,43 @@ func (s *Service) CreateListing(ctx context.Context, p *auth.Principal, in Listi
 	}
 	var id int64
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var open int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ip_listings WHERE asset_id = $1 AND kind = $2 AND status = 'active'`, a.ID, in.Kind).Scan(&open); err != nil {
-			return apperr.Wrap(err, "listings of asset")
-		}
-		if open > 0 {
-			return apperr.Field("kind", "the asset already has an active listing of this kind").WithCode(apperr.Conflict)
-		}
-		now := s.DB.Now()
-		err := tx.QueryRowContext(ctx, `INSERT INTO ip_listings (asset_id, owner_org_id, kind, price_fen, title_zh, title_en, summary_zh, summary_en,
-			district, field, status, expires_on, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11, $12, $12) RETURNING id`,
-			a.ID, a.OwnerOrgID, in.Kind, price, in.TitleZh, in.TitleEn, in.SummaryZh, in.SummaryEn, district, a.Field, *in.ExpiresOn, now).Scan(&id)
-		if err != nil {
-			return apperr.Wrap(err, "insert listing")
-		}
-		if err := reindex(ctx, tx, id); err != nil {
-			return err
-		}
-		l, err := getListing(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Change{OrgID: a.OwnerOrgID, Action: "create", Entity: "ip_listing", EntityID: strconv.FormatInt(id, 10), After: l.Listing})
+		var err error
+		id, err = insertListing(ctx, tx, &a, district, in, price, s.DB.Now())
+		return err
 	})
 	if err != nil {
 		return Listing{}, err
 	}
 	return s.Listing(ctx, p, id)
+}
+
+// insertListing writes a listing of a normalized input (with its expiry
+// set) inside tx, refusing a second active listing of the asset and kind,
+// indexes it and records it.
+func insertListing(ctx context.Context, tx *sql.Tx, a *Asset, district string, in ListingInput, price *int64, now time.Time) (int64, error) {
+	var id int64
+	var open int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ip_listings WHERE asset_id = $1 AND kind = $2 AND status = 'active'`, a.ID, in.Kind).Scan(&open); err != nil {
+		return 0, apperr.Wrap(err, "listings of asset")
+	}
+	if open > 0 {
+		return 0, apperr.Field("kind", "the asset already has an active listing of this kind").WithCode(apperr.Conflict)
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO ip_listings (asset_id, owner_org_id, kind, price_fen, title_zh, title_en, summary_zh, summary_en,
+		district, field, status, expires_on, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11, $12, $12) RETURNING id`,
+		a.ID, a.OwnerOrgID, in.Kind, price, in.TitleZh, in.TitleEn, in.SummaryZh, in.SummaryEn, district, a.Field, *in.ExpiresOn, now).Scan(&id)
+	if err != nil {
+		return 0, apperr.Wrap(err, "insert listing")
+	}
+	if err := reindex(ctx, tx, id); err != nil {
+		return 0, err
+	}
+	l, err := getListing(ctx, tx, id)
+	if err != nil {
+		return 0, err
+	}
+	return id, audit.Record(ctx, tx, now, audit.Change{OrgID: a.OwnerOrgID, Action: "create", Entity: "ip_listing", EntityID: strconv.FormatInt(id, 10), After: l.Listing})
 }
 
 // Listing returns a listing with its asset as p may see it. Listings that
@@ -538,40 +554,45 @@ func (s *Service) listingChange(ctx context.Context, p *auth.Principal, id int64
 		return Listing{}, apperr.New(apperr.Unauthorized, "sign in")
 	}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := getListing(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if !member(p, before.OwnerOrgID) {
-			if before.Status == "active" {
-				return apperr.New(apperr.Forbidden, "only the listing's owner changes it")
-			}
-			return apperr.New(apperr.NotFound, "no listing %d", id)
-		}
-		after := before
-		if err := fn(tx, &after); err != nil {
-			return err
-		}
-		now := s.DB.Now()
-		res, err := tx.ExecContext(ctx, `UPDATE ip_listings SET price_fen = $1, summary_zh = $2, summary_en = $3, status = $4, expires_on = $5,
-			renewals = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9`,
-			after.PriceFen, after.SummaryZh, after.SummaryEn, after.Status, after.ExpiresOn, after.Renewals, now, id, before.Version)
-		if err != nil {
-			return apperr.Wrap(err, "update listing")
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(apperr.Conflict, "the listing changed meanwhile; reload and try again")
-		}
-		if err := reindex(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Change{OrgID: before.OwnerOrgID, Action: action, Entity: "ip_listing", EntityID: strconv.FormatInt(id, 10),
-			Before: before.Listing, After: after.Listing})
+		return changeListing(ctx, tx, func(org int64) bool { return member(p, org) }, id, action, s.DB.Now(), fn)
 	})
 	if err != nil {
 		return Listing{}, err
 	}
 	return s.Listing(ctx, p, id)
+}
+
+// changeListing is listingChange inside the caller's transaction, for the
+// owners may allows.
+func changeListing(ctx context.Context, tx *sql.Tx, may func(owner int64) bool, id int64, action string, now time.Time, fn func(tx *sql.Tx, l *listingRow) error) error {
+	before, err := getListing(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !may(before.OwnerOrgID) {
+		if before.Status == "active" {
+			return apperr.New(apperr.Forbidden, "only the listing's owner changes it")
+		}
+		return apperr.New(apperr.NotFound, "no listing %d", id)
+	}
+	after := before
+	if err := fn(tx, &after); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE ip_listings SET price_fen = $1, summary_zh = $2, summary_en = $3, status = $4, expires_on = $5,
+		renewals = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9`,
+		after.PriceFen, after.SummaryZh, after.SummaryEn, after.Status, after.ExpiresOn, after.Renewals, now, id, before.Version)
+	if err != nil {
+		return apperr.Wrap(err, "update listing")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apperr.New(apperr.Conflict, "the listing changed meanwhile; reload and try again")
+	}
+	if err := reindex(ctx, tx, id); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, audit.Change{OrgID: before.OwnerOrgID, Action: action, Entity: "ip_listing", EntityID: strconv.FormatInt(id, 10),
+		Before: before.Listing, After: after.Listing})
 }
 
 // Renew extends a listing that is active or expired by RenewFor days from
