@@ -67,6 +67,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err == nil {
 			err = demo.SeedFinance(ctx, d, a.Finance)
 		}
+		if err == nil {
+			err = demo.SeedInstruments(ctx, d, a.Instruments)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}

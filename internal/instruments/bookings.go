@@ -101,6 +101,9 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, id int64, in Book
 		status = calendar.Approved
 	}
 	estimate := i.Charge(class, minutes, in.Samples)
+	if err := calendar.Prepare(ctx, s.DB); err != nil {
+		return Series{}, apperr.Wrap(err, "prepare")
+	}
 	uid := p.UserID
 	req := calendar.Request{ResourceID: i.ResourceID, Start: in.Start, End: in.End, Status: status, UserID: &uid, OrgID: in.OrgID}
 	now := s.DB.Now()

@@ -49,24 +49,17 @@ func EscapeText(s string) string {
 // fold writes a content line folded at 75 octets (RFC 5545 3.1), never
 // inside a UTF-8 sequence, ending with CRLF.
 func fold(b *strings.Builder, line string) {
-	for len(line) > 75 {
-		cut := 75
+	limit := 75
+	for len(line) > limit {
+		cut := limit
 		for cut > 0 && !utf8.RuneStart(line[cut]) {
 			cut--
 		}
 		b.WriteString(line[:cut])
 		b.WriteString("\r\n ")
 		line = line[cut:]
-		// The leading space of a continuation line counts toward 75.
-		if len(line) > 74 {
-			cut = 74
-			for cut > 0 && !utf8.RuneStart(line[cut]) {
-				cut--
-			}
-			b.WriteString(line[:cut])
-			b.WriteString("\r\n ")
-			line = line[cut:]
-		}
+		// A continuation line's leading space counts toward the 75.
+		limit = 74
 	}
 	b.WriteString(line)
 	b.WriteString("\r\n")

@@ -210,7 +210,7 @@ func writeHours(ctx context.Context, tx *sql.Tx, r *Resource) error {
 func Load(ctx context.Context, q Querier, id int64) (Resource, error) {
 	var r Resource
 	var owner sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT id, owner_org_id, name, time_zone, slot_minutes, min_minutes, max_minutes, pending_blocks FROM calendar_resources WHERE id = $1`, id).
+	err := q.QueryRowContext(ctx, selectResource, id).
 		Scan(&r.ID, &owner, &r.Name, &r.TimeZone, &r.SlotMinutes, &r.MinMinutes, &r.MaxMinutes, &r.PendingBlocks)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, apperr.New(apperr.NotFound, "no resource %d", id)
@@ -221,7 +221,7 @@ func Load(ctx context.Context, q Querier, id int64) (Resource, error) {
 	if owner.Valid {
 		r.OwnerOrgID = &owner.Int64
 	}
-	rows, err := q.QueryContext(ctx, `SELECT weekday, start_min, end_min FROM calendar_hours WHERE resource_id = $1 ORDER BY weekday, start_min`, id)
+	rows, err := q.QueryContext(ctx, selectHours, id)
 	r.Hours, err = db.Collect(rows, err, "hours", func(s interface{ Scan(...any) error }) (Hours, error) {
 		var h Hours
 		var wd int
@@ -363,6 +363,9 @@ func (r *Resource) Check(req Request, now time.Time) error {
 	return nil
 }
 
+const insertBooking = `INSERT INTO calendar_bookings (resource_id, starts_at, ends_at, status, blocks, user_id, org_id, series_id, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`
+
 // Book checks and writes a booking inside tx (begun as a write
 // transaction): the rules of the resource, the blackouts, and no overlap
 // with a blocking booking, the last held by the database as well.
@@ -373,7 +376,8 @@ func Book(ctx context.Context, tx *sql.Tx, d *db.DB, req Request) (Booking, erro
 	if req.Status != Pending && req.Status != Approved {
 		return Booking{}, apperr.Field("status", "a booking starts pending or approved")
 	}
-	r, err := Load(ctx, tx, req.ResourceID)
+	q := prepared{d: d, tx: tx}
+	r, err := Load(ctx, q, req.ResourceID)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -382,17 +386,16 @@ func Book(ctx context.Context, tx *sql.Tx, d *db.DB, req Request) (Booking, erro
 		return Booking{}, err
 	}
 	s, e := req.Start.UTC(), req.End.UTC()
-	if err := blackout(ctx, tx, r.ID, s, e); err != nil {
+	if err := blackout(ctx, q, r.ID, s, e); err != nil {
 		return Booking{}, err
 	}
 	b := Booking{ResourceID: r.ID, Start: s, End: e, Status: req.Status, Blocks: r.blocks(req.Status), UserID: req.UserID, OrgID: req.OrgID, SeriesID: req.SeriesID}
 	if b.Blocks {
-		if err := overlap(ctx, tx, r.ID, s, e, 0); err != nil {
+		if err := overlap(ctx, q, r.ID, s, e, 0); err != nil {
 			return Booking{}, err
 		}
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO calendar_bookings (resource_id, starts_at, ends_at, status, blocks, user_id, org_id, series_id, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`, r.ID, s, e, b.Status, b.Blocks, b.UserID, b.OrgID, b.SeriesID, now).Scan(&b.ID)
+	err = q.QueryRowContext(ctx, insertBooking, r.ID, s, e, b.Status, b.Blocks, b.UserID, b.OrgID, b.SeriesID, now).Scan(&b.ID)
 	if db.IsExclusionViolation(err) {
 		return Booking{}, refuse(apperr.Conflict, "starts_at", ReasonOverlap, "the slot was just taken")
 	}
@@ -402,7 +405,7 @@ func Book(ctx context.Context, tx *sql.Tx, d *db.DB, req Request) (Booking, erro
 func blackout(ctx context.Context, q Querier, resource int64, s, e time.Time) error {
 	var reason string
 	var bs time.Time
-	err := q.QueryRowContext(ctx, `SELECT reason, starts_at FROM calendar_blackouts WHERE resource_id = $1 AND starts_at < $2 AND ends_at > $3 LIMIT 1`, resource, e, s).Scan(&reason, &bs)
+	err := q.QueryRowContext(ctx, selectBlackout, resource, e, s).Scan(&reason, &bs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -417,8 +420,7 @@ func blackout(ctx context.Context, q Querier, resource int64, s, e time.Time) er
 func overlap(ctx context.Context, q Querier, resource int64, s, e time.Time, self int64) error {
 	var other int64
 	var os, oe time.Time
-	err := q.QueryRowContext(ctx, `SELECT id, starts_at, ends_at FROM calendar_bookings WHERE resource_id = $1 AND blocks AND starts_at < $2 AND ends_at > $3 AND id <> $4 LIMIT 1`,
-		resource, e, s, self).Scan(&other, &os, &oe)
+	err := q.QueryRowContext(ctx, selectOverlap, resource, e, s, self).Scan(&other, &os, &oe)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -586,4 +588,40 @@ func Subtract(free, busy []Interval) []Interval {
 	}
 	slices.SortFunc(out, func(a, b Interval) int { return a.Start.Compare(b.Start) })
 	return out
+}
+
+// The statements of the booking path, prepared once (Prepare).
+const (
+	selectResource = `SELECT id, owner_org_id, name, time_zone, slot_minutes, min_minutes, max_minutes, pending_blocks FROM calendar_resources WHERE id = $1`
+	selectHours    = `SELECT weekday, start_min, end_min FROM calendar_hours WHERE resource_id = $1 ORDER BY weekday, start_min`
+	selectBlackout = `SELECT reason, starts_at FROM calendar_blackouts WHERE resource_id = $1 AND starts_at < $2 AND ends_at > $3 LIMIT 1`
+	selectOverlap  = `SELECT id, starts_at, ends_at FROM calendar_bookings WHERE resource_id = $1 AND blocks AND starts_at < $2 AND ends_at > $3 AND id <> $4 LIMIT 1`
+)
+
+// Prepare readies the booking path's statements on d's write pool; call
+// it outside a transaction (a module does before booking). Booking works
+// without it, parsing the statements each time.
+func Prepare(ctx context.Context, d *db.DB) error {
+	return d.Prepare(ctx, selectResource, selectHours, selectBlackout, selectOverlap, insertBooking)
+}
+
+// prepared runs the statements Prepare readied on the transaction, and
+// any other as usual.
+type prepared struct {
+	d  *db.DB
+	tx *sql.Tx
+}
+
+func (q prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.d.Stmt(ctx, q.tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.tx.QueryContext(ctx, query, args...)
+}
+
+func (q prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.d.Stmt(ctx, q.tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.tx.QueryRowContext(ctx, query, args...)
 }

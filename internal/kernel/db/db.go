@@ -154,6 +154,7 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	forget(d.Write, d.Read)
 	err := d.Write.Close()
 	if d.Read != d.Write {
 		err = errors.Join(err, d.Read.Close())
