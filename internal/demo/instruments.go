@@ -50,15 +50,15 @@ func SeedInstruments(ctx context.Context, d *db.DB, svc *instruments.Service) er
 			Make: "ZEISS", Model: "Sigma 300", Location: "徐汇区宜山路716号 3 楼电镜室", PurchaseValueYuan: 4_800_000,
 			CapabilitiesZh: "表面形貌观察、能谱元素分析（EDS），分辨率 1.2 纳米，适用于材料、芯片封装失效分析。",
 			CapabilitiesEn: "Surface morphology and EDS element analysis at 1.2 nm, for materials and chip-packaging failure analysis.",
-			FeeUnit: "hour", FeeInternalFen: 20000, FeeSMEFen: 30000, FeeExternalFen: 50000, TrainingRequired: true, AutoApproveMinutes: 240}},
+			FeeUnit:        "hour", FeeInternalFen: 20000, FeeSMEFen: 30000, FeeExternalFen: 50000, TrainingRequired: true, AutoApproveMinutes: 240}},
 		{lab, instruments.Input{OwnerOrgID: ids["simt"], NameZh: "X 射线衍射仪", NameEn: "X-ray diffractometer", Category: "xray", Make: "Bruker", Model: "D8 Advance",
 			Location: "徐汇区宜山路716号 2 楼", PurchaseValueYuan: 2_600_000, CapabilitiesZh: "物相定性定量分析、晶粒尺寸、残余应力。",
 			CapabilitiesEn: "Phase identification and quantification, crystallite size, residual stress.",
-			FeeUnit: "sample", FeeInternalFen: 15000, FeeSMEFen: 20000, FeeExternalFen: 40000, OperatorRequired: true, AutoApproveMinutes: 120}},
+			FeeUnit:        "sample", FeeInternalFen: 15000, FeeSMEFen: 20000, FeeExternalFen: 40000, OperatorRequired: true, AutoApproveMinutes: 120}},
 		{admin, instruments.Input{OwnerOrgID: ids["fudan"], NameZh: "600 兆核磁共振波谱仪", NameEn: "600 MHz NMR spectrometer", Category: "nmr", Make: "Bruker", Model: "Avance NEO 600",
 			Location: "杨浦区邯郸路220号化学楼", PurchaseValueYuan: 9_500_000, CapabilitiesZh: "有机小分子和高分子结构鉴定，一维、二维谱。",
 			CapabilitiesEn: "Structure of small molecules and polymers, 1D and 2D spectra.",
-			FeeUnit: "hour", FeeInternalFen: 30000, FeeSMEFen: 45000, FeeExternalFen: 80000, OperatorRequired: true}},
+			FeeUnit:        "hour", FeeInternalFen: 30000, FeeSMEFen: 45000, FeeExternalFen: 80000, OperatorRequired: true}},
 	}
 	if jitri != 0 {
 		list = append(list, struct {
