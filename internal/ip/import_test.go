@@ -18,7 +18,7 @@ import (
 )
 
 // upload posts a file to the import API as multipart/form-data.
-func upload(t *testing.T, e *apptest.Env, token, name string, data []byte, fields map[string]string) apptest.Response {
+func upload(t testing.TB, e *apptest.Env, token, name string, data []byte, fields map[string]string) apptest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
