@@ -63,3 +63,16 @@ func init() {
 		}
 	})
 }
+
+// onePixelPNG is the smallest PNG, for the photo cell.
+var onePixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+func init() {
+	moreCells = append(moreCells, func() []cell {
+		return []cell{
+			{route: "PUT /api/v1/instruments/{id}/photo", name: "a PNG", req: func(w *world) (string, any) {
+				return p("/api/v1/instruments/%d/photo", w.instrument()), onePixelPNG
+			}, want: only(http.StatusOK, http.StatusForbidden, "admin")},
+		}
+	})
+}

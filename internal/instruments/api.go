@@ -1,6 +1,7 @@
 package instruments
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -256,4 +257,42 @@ func writeICS(w http.ResponseWriter, r *http.Request, ics string, err error) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = w.Write([]byte(ics))
+}
+
+// PutPhoto is PUT /api/v1/instruments/{id}/photo: the image as the body.
+func (a *API) PutPhoto(w http.ResponseWriter, r *http.Request) {
+	p, err := httpx.User(r)
+	var id int64
+	if err == nil {
+		id, err = httpx.PathID(r, "id")
+	}
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(r.Body, MaxPhoto+1))
+		if err != nil {
+			err = apperr.New(apperr.TooLarge, "the photo is too large")
+		}
+	}
+	if err == nil {
+		err = a.S.SetPhoto(r.Context(), p, id, data)
+	}
+	reply(w, r, http.StatusOK, map[string]any{"instrument_id": id, "photo_url": "/instruments/" + strconv.FormatInt(id, 10) + "/photo"}, err)
+}
+
+// Photo is GET /instruments/{id}/photo.
+func (a *API) Photo(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ct, data, err := a.S.Photo(r.Context(), id)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(data)
 }

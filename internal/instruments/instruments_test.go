@@ -278,3 +278,20 @@ func TestInstrumentPages(t *testing.T) {
 		t.Fatalf("list from the page: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestPhoto(t *testing.T) {
+	l := newLab(t)
+	e := l.e
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+	path := fmt.Sprintf("/api/v1/instruments/%d/photo", l.sem)
+	must(t, e.Do("PUT", path, l.lab, []byte("<html>not an image</html>")), http.StatusUnsupportedMediaType)
+	must(t, e.Do("PUT", path, l.ent, png), http.StatusForbidden)
+	must(t, e.Do("PUT", path, l.lab, png), http.StatusOK)
+	r := e.Do("GET", fmt.Sprintf("/instruments/%d/photo", l.sem), "", nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "image/png" || string(r.Body) != string(png) {
+		t.Fatalf("photo: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	if i := must(t, e.Do("GET", fmt.Sprintf("/api/v1/instruments/%d", l.sem), "", nil), http.StatusOK).Map(); i["photo_url"] != fmt.Sprintf("/instruments/%d/photo", l.sem) {
+		t.Fatalf("photo_url: %v", i["photo_url"])
+	}
+}

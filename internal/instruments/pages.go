@@ -2,6 +2,7 @@ package instruments
 
 import (
 	"embed"
+	"io"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -398,4 +399,27 @@ func (pg *Pages) Sharing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg.UI.Render(w, r, http.StatusOK, "instruments_sharing", ui.NewPage(r, "instr.sharing", map[string]any{"I": ind, "Regions": Regions}))
+}
+
+// UploadPhoto is POST /instruments/{id}/photo (a multipart form).
+func (pg *Pages) UploadPhoto(w http.ResponseWriter, r *http.Request) {
+	id, ok := pg.pathID(w, r)
+	if !ok {
+		return
+	}
+	f, _, err := r.FormFile("photo")
+	if err != nil {
+		pg.UI.Error(w, r, apperr.Field("photo", "choose an image file"))
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxPhoto+1))
+	if err == nil {
+		err = pg.S.SetPhoto(r.Context(), auth.From(r.Context()), id, data)
+	}
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/instruments/"+strconv.FormatInt(id, 10)+"?flash=flash.instr_done", http.StatusSeeOther)
 }

@@ -187,8 +187,8 @@ func (in *Input) normalize() (calendar.Resource, error) {
 	}
 	fs.block("capabilities_zh", in.CapabilitiesZh, 5000)
 	fs.block("capabilities_en", in.CapabilitiesEn, 8000)
-	if in.PhotoURL != "" && !strings.HasPrefix(in.PhotoURL, "https://") && !strings.HasPrefix(in.PhotoURL, "/static/") {
-		fs.add("photo_url", "must be an https:// address")
+	if in.PhotoURL != "" && (!strings.HasPrefix(in.PhotoURL, "/") || strings.HasPrefix(in.PhotoURL, "//")) {
+		fs.add("photo_url", "must be a path on the platform; upload the photo to /api/v1/instruments/{id}/photo")
 	}
 	if in.FeeUnit != "hour" && in.FeeUnit != "sample" {
 		fs.add("fee_unit", "must be hour or sample")
