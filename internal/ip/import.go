@@ -27,6 +27,7 @@ import (
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
+	"rainforest/internal/kernel/search"
 	"rainforest/internal/kernel/tabular"
 	"rainforest/internal/registry"
 )
@@ -191,6 +192,42 @@ func mayImportFor(p *auth.Principal, org int64) bool {
 	return p.IsAdmin() || p.IsOfficer() || (p != nil && p.RoleIn(org) != "")
 }
 
+// deferred collects the listings an import writes, so that the catalog
+// takes them in one batch at its end: indexing them one by one updates the
+// same term rows once per listing, and on PostgreSQL every update of a row
+// inside one transaction leaves a version the next must step over.
+type deferred struct{ ids []int64 }
+
+type deferKey struct{}
+
+func deferredIndex(ctx context.Context) *deferred {
+	d, _ := ctx.Value(deferKey{}).(*deferred)
+	return d
+}
+
+// flush writes the collected listings' catalog entries.
+func (d *deferred) flush(ctx context.Context, tx *sql.Tx) error {
+	slices.Sort(d.ids)
+	ids := slices.Compact(d.ids)
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		docs := make([]search.Doc, 0, n)
+		for _, id := range ids[:n] {
+			doc, err := listingDoc(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			docs = append(docs, doc)
+		}
+		if err := Listings.PutMany(ctx, tx, docs); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	d.ids = nil
+	return nil
+}
+
 // Import reads the file and applies its rows. The report is returned even
 // with an error and holds every problem found.
 func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, error) {
@@ -239,6 +276,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 	xlsx := src.Format() == tabular.XLSX
 	today := im.S.today()
 	seen := map[string]int{} // kind/subtype/number → line of its first row
+	idx := &deferred{}
+	ctx = context.WithValue(ctx, deferKey{}, idx)
 	err = im.S.DB.Tx(ctx, func(tx *sql.Tx) error {
 		for {
 			cells, line, err := src.Next()
@@ -260,9 +299,13 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 				continue
 			}
 			rep.Rows++
+			indexed := len(idx.ids)
 			res, err := im.row(ctx, tx, cols, colOf, cells, line, !src.Strict(), xlsx, today, seen)
 			if err != nil {
 				return err
+			}
+			if res.Outcome == RowError {
+				idx.ids = idx.ids[:indexed] // rolled back with the row
 			}
 			res.Line = line
 			for i := range res.Errors {
@@ -292,6 +335,9 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 		}
 		if im.DryRun {
 			return errRollback
+		}
+		if err := idx.flush(ctx, tx); err != nil {
+			return err
 		}
 		if rep.Created+rep.Updated == 0 {
 			return nil

@@ -392,28 +392,42 @@ func getListing(ctx context.Context, q search.DBTX, id int64) (listingRow, error
 	return l, apperr.Wrap(err, "listing")
 }
 
-// reindex writes a listing's catalog entry inside tx.
+// reindex writes a listing's catalog entry inside tx; inside an import the
+// entries are written together at its end (deferIndex).
 func reindex(ctx context.Context, tx *sql.Tx, id int64) error {
-	l, err := getListing(ctx, tx, id)
+	if d := deferredIndex(ctx); d != nil {
+		d.ids = append(d.ids, id)
+		return nil
+	}
+	doc, err := listingDoc(ctx, tx, id)
 	if err != nil {
 		return err
 	}
+	return Listings.PutMany(ctx, tx, []search.Doc{doc})
+}
+
+// listingDoc is a listing's catalog entry.
+func listingDoc(ctx context.Context, tx *sql.Tx, id int64) (search.Doc, error) {
+	l, err := getListing(ctx, tx, id)
+	if err != nil {
+		return search.Doc{}, err
+	}
 	a, err := loadAsset(ctx, tx, l.AssetID)
 	if err != nil {
-		return err
+		return search.Doc{}, err
 	}
 	parties := []string{l.ownerZh, l.ownerEn, a.Number}
 	for _, inv := range a.Inventors {
 		parties = append(parties, inv.NameZh, inv.NameEn)
 	}
-	return Listings.Put(ctx, tx, id, map[string]string{
+	return search.Doc{ID: id, Fields: map[string]string{
 		"title":    l.TitleZh + "\n" + l.TitleEn,
 		"abstract": strings.Join([]string{l.SummaryZh, l.SummaryEn, a.AbstractZh, a.AbstractEn}, "\n"),
 		"parties":  strings.Join(parties, "\n"),
-	}, map[string]string{
-		"type": a.Kind, "subtype": a.Subtype, "kind": l.Kind, "district": l.District, "field": l.Field,
-		"price_band": PriceBand(l.PriceFen), "status": l.Status,
-	})
+	}, Filters: map[string][]string{
+		"type": {a.Kind}, "subtype": {a.Subtype}, "kind": {l.Kind}, "district": {l.District}, "field": {l.Field},
+		"price_band": {PriceBand(l.PriceFen)}, "status": {l.Status},
+	}}, nil
 }
 
 // CreateListing offers an asset p's organization owns.
