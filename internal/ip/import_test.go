@@ -341,24 +341,34 @@ func TestImportTemplateAndPage(t *testing.T) {
 		t.Error("the import page has no upload form or column list")
 	}
 	fudan := usccOf(t, e, "复旦大学")
-	csv := importHeader + "patent,," + number('1') + ",,,页面导入,Page import,," + fudan + ",甲:100,,,\n" +
+	csv := importHeader + "patent,," + number('1') + ",,,页面导入,Page import,," + fudan + ",甲:100,transfer,50000,\n" +
 		"patent,,2023100000001.1,,,错号,Wrong,," + fudan + ",甲:100,,,\n"
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "page.csv")
-	fw.Write([]byte(csv))
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.Srv.URL+"/ip/import", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := b.C.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	post := func(skip bool) (int, string) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		if skip {
+			mw.WriteField("skip_invalid", "true")
+		}
+		fw, _ := mw.CreateFormFile("file", "page.csv")
+		fw.Write([]byte(csv))
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.Srv.URL+"/ip/import", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err := b.C.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res.StatusCode, string(out)
 	}
-	out, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(out), "<code>3:3</code>") || !strings.Contains(string(out), "文件有错误") {
-		t.Errorf("page import: %d, want 422 with the cell 3:3 and the refusal in Chinese:\n%s", res.StatusCode, out)
+	if status, out := post(false); status != http.StatusUnprocessableEntity || !strings.Contains(out, "<code>3:3</code>") || !strings.Contains(out, "文件有错误") {
+		t.Errorf("page import: %d, want 422 with the cell 3:3 and the refusal in Chinese:\n%s", status, out)
+	}
+	status, out := post(true)
+	if status != http.StatusOK || !strings.Contains(out, "已完成导入") || !strings.Contains(out, `<a href="/ip/listings/`) {
+		t.Errorf("page import skipping bad rows: %d, want 200 with the kept import and its listing linked:\n%s", status, out)
 	}
 	b2 := e.Browser()
 	b2.Login("talent@demo.local")
