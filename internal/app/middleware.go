@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"rainforest/internal/ip"
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
@@ -193,6 +194,10 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/files") {
 			// Uploads of attachments: the file and its form fields.
 			limit = programs.MaxFileSize + 64<<10
+		}
+		if r.Method == http.MethodPost && (r.URL.Path == "/api/v1/ip/import" || r.URL.Path == "/ip/import") {
+			// Spreadsheets of IP assets to import.
+			limit = ip.MaxImportSize + 64<<10
 		}
 		if r.ContentLength > limit {
 			httpx.Error(w, r, apperr.New(apperr.TooLarge, "the request body is larger than %d bytes", limit))

@@ -248,6 +248,14 @@ func TestImportHeaderAndUploadErrors(t *testing.T) {
 	if r := upload(t, e, uni, "x.csv", []byte("a"), map[string]string{"dry_run": "maybe"}); problemField(t, r) != "dry_run" {
 		t.Errorf("dry_run=maybe: %s", r.Body)
 	}
+	// A file over the API's 1 MiB of JSON is taken, up to 16 MiB.
+	big := importHeader + "patent,," + number('1') + ",,,大文件,Big file,," + usccOf(t, e, "复旦大学") + ",甲:100,,,\n" + strings.Repeat(",,,,,,,,,,,,\n", 200_000)
+	if r := upload(t, e, uni, "big.csv", []byte(big), nil); r.Status != http.StatusOK || importReport(t, r).Created != 1 {
+		t.Errorf("a %d-byte file: %d %.300s", len(big), r.Status, r.Body)
+	}
+	if r := upload(t, e, uni, "huge.csv", bytes.Repeat([]byte("a,b\n"), ip.MaxImportSize/4+1), nil); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a file over 16 MiB: %d, want 413", r.Status)
+	}
 	if r := e.Do("POST", "/api/v1/ip/import", uni, map[string]any{}); r.Status != http.StatusUnsupportedMediaType {
 		t.Errorf("JSON body: %d, want 415", r.Status)
 	}
