@@ -6,8 +6,8 @@ package ip
 // optional listing (kind, asking price or negotiable, expiry). Each row is
 // checked with the rules of the API, with the API's messages, and applied
 // inside one transaction, each row under its own savepoint: an asset whose
-// number is recorded is updated (status, titles, abstracts, field; the
-// inventors do not change), a new one created; an active listing of the
+// number is recorded is updated (status, texts, field, confidential notes;
+// the inventors do not change), a new one created; an active listing of the
 // same kind is repriced, otherwise a listing created. As in the registry's
 // import, a file with any bad row writes nothing unless the caller asks to
 // skip bad rows; a dry run reports what would happen and writes nothing.
@@ -56,6 +56,8 @@ var ImportColumns = []ImportColumn{
 	{"abstract_en", "英文摘要", "Abstract in English", false, ""},
 	{"field", "技术领域", "Technology field", false, "electronic_information"},
 	{"filed_on", "申请日", "Filed on (YYYY-MM-DD)", false, "2013-12-24"},
+	{"claims", "权利要求（保密）", "Claims (confidential)", false, ""},
+	{"know_how", "技术秘密（保密）", "Know-how notes (confidential)", false, ""},
 	{"owner_uscc", "权利人统一社会信用代码", "Owner's unified social credit code", true, "914403001922038216"},
 	{"inventors", "发明人（姓名:贡献%;…）", "Inventors: name:percent;name/English name:percent", false, "张三/Zhang San:60;李四:40"},
 	{"listing_kind", "挂牌方式", "Listing: transfer, exclusive_licence, non_exclusive_licence, pledge", false, "transfer"},
@@ -431,6 +433,10 @@ func parseImportRow(cols []string, cells []string, xlsx bool) (importRow, []Impo
 			a.AbstractZh = cells[i]
 		case "abstract_en":
 			a.AbstractEn = cells[i]
+		case "claims":
+			a.Claims = cells[i]
+		case "know_how":
+			a.KnowHow = cells[i]
 		case "field":
 			a.Field = v
 		case "filed_on":
@@ -709,6 +715,10 @@ func assetPatch(a *Asset, row *importRow) (AssetPatch, bool) {
 	set("abstract_zh", a.AbstractZh, in.AbstractZh, &p.AbstractZh)
 	set("abstract_en", a.AbstractEn, in.AbstractEn, &p.AbstractEn)
 	set("field", a.Field, in.Field, &p.Field)
+	if a.Confidential != nil {
+		set("claims", a.Confidential.Claims, in.Claims, &p.Claims)
+		set("know_how", a.Confidential.KnowHow, in.KnowHow, &p.KnowHow)
+	}
 	return p, changed
 }
 

@@ -384,3 +384,34 @@ func TestImportTemplateAndPage(t *testing.T) {
 		t.Errorf("import page for a user of no organization: %d, want 403", r.Status)
 	}
 }
+
+func TestImportConfidentialColumns(t *testing.T) {
+	e := apptest.New(t)
+	fudan := usccOf(t, e, "复旦大学")
+	uni := e.Token("university@demo.local")
+	pat := number('1')
+	csv := "kind,number,title_zh,title_en,owner_uscc,inventors,claims,know_how,listing_kind,price_yuan\n" +
+		"patent," + pat + ",保密测试专利,Confidential test,," + "甲:100,\"1. 一种绝密蒸馏工艺\",配方比例,transfer,negotiable\n"
+	csv = strings.Replace(csv, ",,甲:100", ","+fudan+",甲:100", 1)
+	rep := importReport(t, must(t, upload(t, e, uni, "c.csv", []byte(csv), nil), http.StatusOK))
+	if rep.Created != 1 {
+		t.Fatalf("report %+v\n%s", rep, errorLines(rep))
+	}
+	id := itoa(*rep.Results[0].AssetID)
+	if a := must(t, e.Do("GET", "/api/v1/ip/assets/"+id, "", nil), http.StatusOK).Map(); a["confidential"] != nil {
+		t.Errorf("the public sees the confidential part: %v", a["confidential"])
+	}
+	c, _ := must(t, e.Do("GET", "/api/v1/ip/assets/"+id, uni, nil), http.StatusOK).Map()["confidential"].(map[string]any)
+	if c["claims"] != "1. 一种绝密蒸馏工艺" || c["know_how"] != "配方比例" {
+		t.Errorf("the owner's confidential part = %v", c)
+	}
+	if cat := must(t, e.Do("GET", "/api/v1/ip/listings?q=绝密蒸馏", "", nil), http.StatusOK).Map(); cat["total"].(float64) != 0 {
+		t.Errorf("the catalog finds confidential text: %v", cat)
+	}
+	// New claims update the asset.
+	csv2 := strings.Replace(csv, "绝密蒸馏工艺", "绝密提纯工艺", 1)
+	rep = importReport(t, must(t, upload(t, e, uni, "c.csv", []byte(csv2), nil), http.StatusOK))
+	if rep.Updated != 1 || rep.Results[0].Listing != ip.RowUnchanged {
+		t.Errorf("claims update: %+v", rep.Results)
+	}
+}
