@@ -25,23 +25,6 @@ type Pages struct {
 	UI *ui.Renderer
 }
 
-func (pg *Pages) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		pg.UI.Error(w, r, apperr.New(apperr.NotFound, "no such page"))
-		return 0, false
-	}
-	return id, true
-}
-
-func (pg *Pages) form(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil {
-		pg.UI.Error(w, r, apperr.New(apperr.Malformed, "unreadable form"))
-		return false
-	}
-	return true
-}
-
 func formInt(f url.Values, name string) (int64, error) {
 	s := strings.TrimSpace(f.Get(name))
 	if s == "" {
@@ -95,7 +78,7 @@ func (pg *Pages) Home(w http.ResponseWriter, r *http.Request) {
 
 // Apply is POST /loans.
 func (pg *Pages) Apply(w http.ResponseWriter, r *http.Request) {
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -130,7 +113,7 @@ func (pg *Pages) Apply(w http.ResponseWriter, r *http.Request) {
 
 // SaveProduct is POST /loan-products.
 func (pg *Pages) SaveProduct(w http.ResponseWriter, r *http.Request) {
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -164,7 +147,7 @@ func (pg *Pages) SaveProduct(w http.ResponseWriter, r *http.Request) {
 
 // SavePool is POST /risk-pools.
 func (pg *Pages) SavePool(w http.ResponseWriter, r *http.Request) {
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -225,7 +208,7 @@ type loanData struct {
 
 // Loan is GET /loans/{id}.
 func (pg *Pages) Loan(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -253,8 +236,8 @@ func (pg *Pages) Loan(w http.ResponseWriter, r *http.Request) {
 
 // Act is POST /loans/{id}/act.
 func (pg *Pages) Act(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	if _, err := pg.S.Act(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("action"), r.PostForm.Get("comment")); err != nil {
@@ -267,8 +250,8 @@ func (pg *Pages) Act(w http.ResponseWriter, r *http.Request) {
 // Repay is POST /loans/{id}/repayments: an amount in yuan with up to two
 // decimals.
 func (pg *Pages) Repay(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	s := strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("amount_yuan"), ",", ""))
@@ -288,7 +271,7 @@ func (pg *Pages) Repay(w http.ResponseWriter, r *http.Request) {
 
 // WithdrawConsent is POST /loans/{id}/consent/withdraw.
 func (pg *Pages) WithdrawConsent(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -302,7 +285,7 @@ func (pg *Pages) WithdrawConsent(w http.ResponseWriter, r *http.Request) {
 // Shared is GET /loans/{id}/shared: the bank reads what the borrower
 // shares (logged).
 func (pg *Pages) Shared(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -316,7 +299,7 @@ func (pg *Pages) Shared(w http.ResponseWriter, r *http.Request) {
 
 // FileClaim is POST /loans/{id}/claim: the bank claims on the pool.
 func (pg *Pages) FileClaim(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -336,7 +319,7 @@ type poolData struct {
 
 // Pool is GET /risk-pools/{id}: the terms, the balances and the claims.
 func (pg *Pages) Pool(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -358,8 +341,8 @@ func (pg *Pages) Pool(w http.ResponseWriter, r *http.Request) {
 
 // ActClaim is POST /pool-claims/{id}/act.
 func (pg *Pages) ActClaim(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	c, err := pg.S.ActClaim(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("action"), r.PostForm.Get("comment"))

@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -84,44 +85,44 @@ func (in *PoolInput) normalize() (Pool, error) {
 	}
 	var fs fieldErrs
 	if !poolSlugRe.MatchString(in.Slug) {
-		fs.add("slug", "must be 2 to 63 characters of a-z, 0-9 and -")
+		fs.Add("slug", "must be 2 to 63 characters of a-z, 0-9 and -")
 	}
 	if in.OwnerOrgID < 1 {
-		fs.add("owner_org_id", "is required")
+		fs.Add("owner_org_id", "is required")
 	}
-	fs.line("name_zh", in.NameZh, true, 200)
-	fs.line("name_en", in.NameEn, false, 300)
+	fs.Line("name_zh", in.NameZh, true, 200)
+	fs.Line("name_en", in.NameEn, false, 300)
 	shares := map[string]int64{}
 	var sum int64
 	for party, pct := range in.SharesPct {
 		if !slices.Contains(Parties, party) {
-			fs.add("shares_pct."+party, "is not a party: "+strings.Join(Parties, ", "))
+			fs.Add("shares_pct."+party, "is not a party: "+strings.Join(Parties, ", "))
 			continue
 		}
 		bp := int64(pct*100 + 0.5)
 		if pct < 0 || pct > 100 || float64(bp)-pct*100 > 1e-6 || pct*100-float64(bp) > 1e-6 {
-			fs.add("shares_pct."+party, "must be a percentage from 0 to 100 with at most two decimals")
+			fs.Add("shares_pct."+party, "must be a percentage from 0 to 100 with at most two decimals")
 			continue
 		}
 		shares[party] = bp
 		sum += bp
 	}
 	if shares["fund"] <= 0 {
-		fs.add("shares_pct.fund", "must be above zero: the pool's own share")
+		fs.Add("shares_pct.fund", "must be above zero: the pool's own share")
 	} else if sum != 10000 {
-		fs.add("shares_pct", "must sum to 100")
+		fs.Add("shares_pct", "must sum to 100")
 	}
 	if in.PerLoanCapYuan < 1 || in.PerLoanCapYuan > maxYuan {
-		fs.add("per_loan_cap_yuan", "must be a whole number of yuan from 1 to 10,000,000,000")
+		fs.Add("per_loan_cap_yuan", "must be a whole number of yuan from 1 to 10,000,000,000")
 	}
 	if in.CapitalYuan < 0 || in.CapitalYuan > maxYuan {
-		fs.add("capital_yuan", "must be a whole number of yuan from 0 to 10,000,000,000")
+		fs.Add("capital_yuan", "must be a whole number of yuan from 0 to 10,000,000,000")
 	}
 	if in.Status == "" {
 		in.Status = "open"
 	}
 	if in.Status != "open" && in.Status != "closed" {
-		fs.add("status", "must be open or closed")
+		fs.Add("status", "must be open or closed")
 	}
 	return Pool{Slug: in.Slug, OwnerOrgID: in.OwnerOrgID, NameZh: in.NameZh, NameEn: in.NameEn, Shares: shares, PerLoanCapFen: in.PerLoanCapYuan * 100,
 		CapitalFen: in.CapitalYuan * 100, Eligibility: in.Eligibility, Status: in.Status}, apperr.Fields(fs)
@@ -247,13 +248,13 @@ func (s *Service) SavePool(ctx context.Context, p *auth.Principal, id int64, in 
 
 func (s *Service) fundPool(ctx context.Context, tx *sql.Tx, pool *Pool) error {
 	l := ledger.New(s.DB)
-	fund, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: poolCode(pool.ID), NameZh: "风险补偿资金池：" + pool.NameZh, NameEn: "Risk pool: " + cmpOr(pool.NameEn, pool.NameZh),
+	fund, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: poolCode(pool.ID), NameZh: "风险补偿资金池：" + pool.NameZh, NameEn: "Risk pool: " + cmp.Or(pool.NameEn, pool.NameZh),
 		Type: ledger.Asset, Kind: "pool", NonNegative: true, OwnerOrgID: &pool.OwnerOrgID})
 	if err != nil {
 		return err
 	}
 	src, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: "appropriation:pool:" + strconv.FormatInt(pool.ID, 10), NameZh: "财政拨款：" + pool.NameZh,
-		NameEn: "Appropriation: " + cmpOr(pool.NameEn, pool.NameZh), Type: ledger.Equity, Kind: "appropriation", OwnerOrgID: &pool.OwnerOrgID})
+		NameEn: "Appropriation: " + cmp.Or(pool.NameEn, pool.NameZh), Type: ledger.Equity, Kind: "appropriation", OwnerOrgID: &pool.OwnerOrgID})
 	if err != nil {
 		return err
 	}
@@ -268,13 +269,6 @@ func (s *Service) fundPool(ctx context.Context, tx *sql.Tx, pool *Pool) error {
 		Description: "Capital of risk pool " + pool.Slug + " set to " + ledger.Yuan(pool.CapitalFen) + " yuan", Ref: ledger.Ref{Entity: "risk_pool", ID: strconv.FormatInt(pool.ID, 10)},
 		OrgID: pool.OwnerOrgID, Postings: []ledger.Posting{{AccountID: fund.ID, Amount: delta}, {AccountID: src.ID, Amount: -delta}}})
 	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Claim states.

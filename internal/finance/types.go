@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/text"
@@ -143,31 +142,8 @@ type Pledge struct {
 	State   string `json:"state"`
 }
 
-type fieldErrs []apperr.FieldError
-
-func (f *fieldErrs) add(field, msg string) {
-	*f = append(*f, apperr.FieldError{Field: field, Message: msg})
-}
-
-func (f *fieldErrs) line(field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		f.add(field, "is required")
-	case text.Line(v) != "":
-		f.add(field, text.Line(v))
-	case utf8.RuneCountInString(v) > max:
-		f.add(field, "must be at most "+strconv.Itoa(max)+" characters of text")
-	}
-}
-
-func (f *fieldErrs) block(field, v string, max int) {
-	switch {
-	case text.Block(v) != "":
-		f.add(field, text.Block(v))
-	case utf8.RuneCountInString(v) > max:
-		f.add(field, "must be at most "+strconv.Itoa(max)+" characters of text")
-	}
-}
+// fieldErrs collects an input's field errors.
+type fieldErrs = text.Errors
 
 // maxYuan is the largest amount a loan or pool may have: ten billion yuan.
 const maxYuan = 10_000_000_000
@@ -178,33 +154,33 @@ func (in *ProductInput) normalize() (Product, error) {
 	}
 	var fs fieldErrs
 	if in.BankOrgID < 1 {
-		fs.add("bank_org_id", "is required")
+		fs.Add("bank_org_id", "is required")
 	}
-	fs.line("name_zh", in.NameZh, true, 200)
-	fs.line("name_en", in.NameEn, false, 300)
-	fs.block("description_zh", in.DescriptionZh, 5000)
-	fs.block("description_en", in.DescriptionEn, 8000)
+	fs.Line("name_zh", in.NameZh, true, 200)
+	fs.Line("name_en", in.NameEn, false, 300)
+	fs.Block("description_zh", in.DescriptionZh, 5000)
+	fs.Block("description_en", in.DescriptionEn, 8000)
 	if in.MinYuan < 1 || in.MinYuan > maxYuan {
-		fs.add("min_yuan", "must be a whole number of yuan from 1 to 10,000,000,000")
+		fs.Add("min_yuan", "must be a whole number of yuan from 1 to 10,000,000,000")
 	}
 	if in.MaxYuan < in.MinYuan || in.MaxYuan > maxYuan {
-		fs.add("max_yuan", "must be at least min_yuan and at most 10,000,000,000")
+		fs.Add("max_yuan", "must be at least min_yuan and at most 10,000,000,000")
 	}
 	if in.MinMonths < 1 || in.MinMonths > 360 {
-		fs.add("min_months", "must be from 1 to 360")
+		fs.Add("min_months", "must be from 1 to 360")
 	}
 	if in.MaxMonths < in.MinMonths || in.MaxMonths > 360 {
-		fs.add("max_months", "must be at least min_months and at most 360")
+		fs.Add("max_months", "must be at least min_months and at most 360")
 	}
 	bp := math.Round(in.RatePct * 100)
 	if !(in.RatePct >= 0 && in.RatePct <= 36) || math.Abs(in.RatePct*100-bp) > 1e-6 {
-		fs.add("rate_pct", "must be an annual rate from 0 to 36 percent with at most two decimals")
+		fs.Add("rate_pct", "must be an annual rate from 0 to 36 percent with at most two decimals")
 	}
 	if in.Status == "" {
 		in.Status = "active"
 	}
 	if in.Status != "active" && in.Status != "withdrawn" {
-		fs.add("status", "must be active or withdrawn")
+		fs.Add("status", "must be active or withdrawn")
 	}
 	return Product{BankOrgID: in.BankOrgID, NameZh: in.NameZh, NameEn: in.NameEn, DescriptionZh: in.DescriptionZh, DescriptionEn: in.DescriptionEn,
 		MinFen: in.MinYuan * 100, MaxFen: in.MaxYuan * 100, MinMonths: in.MinMonths, MaxMonths: in.MaxMonths, RateBP: int(bp),
@@ -216,19 +192,19 @@ func (in *LoanInput) check(p *Product) error {
 	in.Purpose = strings.TrimSpace(in.Purpose)
 	var fs fieldErrs
 	if in.AmountYuan*100 < p.MinFen || in.AmountYuan*100 > p.MaxFen || in.AmountYuan > maxYuan {
-		fs.add("amount_yuan", "must be from "+yuanText(p.MinFen)+" to "+yuanText(p.MaxFen)+" for this product")
+		fs.Add("amount_yuan", "must be from "+yuanText(p.MinFen)+" to "+yuanText(p.MaxFen)+" for this product")
 	}
 	if in.Months < p.MinMonths || in.Months > p.MaxMonths {
-		fs.add("months", "must be from "+strconv.Itoa(p.MinMonths)+" to "+strconv.Itoa(p.MaxMonths)+" for this product")
+		fs.Add("months", "must be from "+strconv.Itoa(p.MinMonths)+" to "+strconv.Itoa(p.MaxMonths)+" for this product")
 	}
-	fs.block("purpose", in.Purpose, 2000)
+	fs.Block("purpose", in.Purpose, 2000)
 	if in.Purpose == "" {
-		fs.add("purpose", "is required")
+		fs.Add("purpose", "is required")
 	}
 	var scopes []string
 	for i, s := range in.Scopes {
 		if !slices.Contains(Scopes, s) {
-			fs.add("consent_scopes["+strconv.Itoa(i)+"]", "must be one of "+strings.Join(Scopes, ", "))
+			fs.Add("consent_scopes["+strconv.Itoa(i)+"]", "must be one of "+strings.Join(Scopes, ", "))
 			break
 		}
 		if !slices.Contains(scopes, s) {
@@ -236,22 +212,22 @@ func (in *LoanInput) check(p *Product) error {
 		}
 	}
 	if !slices.Contains(scopes, "profile") {
-		fs.add("consent_scopes", "must include profile: the bank needs to know who applies")
+		fs.Add("consent_scopes", "must include profile: the bank needs to know who applies")
 	}
 	slices.SortFunc(scopes, func(a, b string) int { return slices.Index(Scopes, a) - slices.Index(Scopes, b) })
 	in.Scopes = scopes
 	seen := map[int64]bool{}
 	for i, a := range in.AssetIDs {
 		if a < 1 || seen[a] {
-			fs.add("pledge_asset_ids["+strconv.Itoa(i)+"]", "must be a distinct asset id")
+			fs.Add("pledge_asset_ids["+strconv.Itoa(i)+"]", "must be a distinct asset id")
 		}
 		seen[a] = true
 	}
 	if p.IPPledge && len(in.AssetIDs) == 0 {
-		fs.add("pledge_asset_ids", "this product is an IP pledge loan: pledge at least one asset")
+		fs.Add("pledge_asset_ids", "this product is an IP pledge loan: pledge at least one asset")
 	}
 	if !p.IPPledge && len(in.AssetIDs) > 0 {
-		fs.add("pledge_asset_ids", "this product takes no pledge")
+		fs.Add("pledge_asset_ids", "this product takes no pledge")
 	}
 	return apperr.Fields(fs)
 }

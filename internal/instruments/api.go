@@ -18,40 +18,6 @@ type API struct {
 	S *Service
 }
 
-func reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	httpx.JSON(w, status, v)
-}
-
-type none struct{}
-
-// call reads the caller (signed in when asked), the path id and the body
-// (unless T is none), and answers with fn's result.
-func call[T any, R any](w http.ResponseWriter, r *http.Request, signedIn, withID bool, status int, fn func(p *auth.Principal, id int64, in T) (R, error)) {
-	p := auth.From(r.Context())
-	var err error
-	if signedIn {
-		p, err = httpx.User(r)
-	}
-	var id int64
-	if err == nil && withID {
-		id, err = httpx.PathID(r, "id")
-	}
-	var in T
-	if _, empty := any(in).(none); err == nil && !empty {
-		err = httpx.Decode(w, r, &in)
-	}
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	v, err := fn(p, id, in)
-	reply(w, r, status, v, err)
-}
-
 func intParam(v url.Values, name string, def, lo, hi int) (int, error) {
 	s := v.Get(name)
 	if s == "" {
@@ -83,24 +49,24 @@ func (a *API) Catalog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := a.S.Catalog(r.Context(), q)
-	reply(w, r, http.StatusOK, res, err)
+	httpx.Reply(w, r, http.StatusOK, res, err)
 }
 
 // Create is POST /api/v1/instruments.
 func (a *API) Create(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, false, http.StatusCreated, func(p *auth.Principal, _ int64, in Input) (Instrument, error) { return a.S.Save(r.Context(), p, 0, in) })
+	httpx.Call(w, r, true, false, http.StatusCreated, func(p *auth.Principal, _ int64, in Input) (Instrument, error) { return a.S.Save(r.Context(), p, 0, in) })
 }
 
 // Put is PUT /api/v1/instruments/{id}.
 func (a *API) Put(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in Input) (Instrument, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in Input) (Instrument, error) {
 		return a.S.Save(r.Context(), p, id, in)
 	})
 }
 
 // Get is GET /api/v1/instruments/{id}: public.
 func (a *API) Get(w http.ResponseWriter, r *http.Request) {
-	call(w, r, false, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (Instrument, error) {
+	httpx.Call(w, r, false, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (Instrument, error) {
 		return a.S.Instrument(r.Context(), p, id)
 	})
 }
@@ -133,7 +99,7 @@ func ParseRange(v url.Values, now time.Time) (time.Time, time.Time, error) {
 
 // Availability is GET /api/v1/instruments/{id}/availability: public.
 func (a *API) Availability(w http.ResponseWriter, r *http.Request) {
-	call(w, r, false, true, http.StatusOK, func(_ *auth.Principal, id int64, _ none) (map[string]any, error) {
+	httpx.Call(w, r, false, true, http.StatusOK, func(_ *auth.Principal, id int64, _ httpx.NoBody) (map[string]any, error) {
 		from, to, err := ParseRange(r.URL.Query(), a.S.DB.Now())
 		if err != nil {
 			return nil, err
@@ -145,7 +111,7 @@ func (a *API) Availability(w http.ResponseWriter, r *http.Request) {
 
 // Book is POST /api/v1/instruments/{id}/bookings.
 func (a *API) Book(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, true, http.StatusCreated, func(p *auth.Principal, id int64, in BookInput) (Series, error) {
+	httpx.Call(w, r, true, true, http.StatusCreated, func(p *auth.Principal, id int64, in BookInput) (Series, error) {
 		return a.S.Book(r.Context(), p, id, in)
 	})
 }
@@ -157,7 +123,7 @@ type TrainInput struct {
 
 // Train is POST /api/v1/instruments/{id}/trainings.
 func (a *API) Train(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in TrainInput) (map[string]any, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in TrainInput) (map[string]any, error) {
 		err := a.S.Train(r.Context(), p, id, in.UserID)
 		return map[string]any{"instrument_id": id, "user_id": in.UserID}, err
 	})
@@ -165,7 +131,7 @@ func (a *API) Train(w http.ResponseWriter, r *http.Request) {
 
 // Bookings is GET /api/v1/instrument-bookings (scope=mine|owner, status).
 func (a *API) Bookings(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ none) (map[string]any, error) {
+	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ httpx.NoBody) (map[string]any, error) {
 		v := r.URL.Query()
 		scope := v.Get("scope")
 		if scope != "" && scope != "mine" && scope != "owner" {
@@ -178,19 +144,21 @@ func (a *API) Bookings(w http.ResponseWriter, r *http.Request) {
 
 // GetBooking is GET /api/v1/instrument-bookings/{id}.
 func (a *API) GetBooking(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (Booking, error) { return a.S.Booking(r.Context(), p, id) })
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (Booking, error) {
+		return a.S.Booking(r.Context(), p, id)
+	})
 }
 
 // Act is POST /api/v1/instrument-bookings/{id}/actions.
 func (a *API) Act(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in ActInput) (Booking, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in ActInput) (Booking, error) {
 		return a.S.Act(r.Context(), p, id, in)
 	})
 }
 
 // Utilisation is GET /api/v1/instrument-utilisation (month).
 func (a *API) Utilisation(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ none) (map[string]any, error) {
+	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ httpx.NoBody) (map[string]any, error) {
 		us, err := a.S.Utilisation(r.Context(), p, r.URL.Query().Get("month"))
 		return map[string]any{"items": us}, err
 	})
@@ -198,7 +166,7 @@ func (a *API) Utilisation(w http.ResponseWriter, r *http.Request) {
 
 // Indicators is GET /api/v1/instrument-indicators (from, to): public.
 func (a *API) Indicators(w http.ResponseWriter, r *http.Request) {
-	call(w, r, false, false, http.StatusOK, func(_ *auth.Principal, _ int64, _ none) (Indicators, error) {
+	httpx.Call(w, r, false, false, http.StatusOK, func(_ *auth.Principal, _ int64, _ httpx.NoBody) (Indicators, error) {
 		return a.S.CityIndicators(r.Context(), r.URL.Query().Get("from"), r.URL.Query().Get("to"))
 	})
 }
@@ -206,7 +174,7 @@ func (a *API) Indicators(w http.ResponseWriter, r *http.Request) {
 // Feeds is GET /api/v1/instrument-feeds: the caller's subscribable
 // addresses.
 func (a *API) Feeds(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ none) (map[string]any, error) {
+	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ httpx.NoBody) (map[string]any, error) {
 		f, err := a.S.Feeds(r.Context(), p)
 		if err != nil {
 			return nil, err
@@ -276,7 +244,7 @@ func (a *API) PutPhoto(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = a.S.SetPhoto(r.Context(), p, id, data)
 	}
-	reply(w, r, http.StatusOK, map[string]any{"instrument_id": id, "photo_url": "/instruments/" + strconv.FormatInt(id, 10) + "/photo"}, err)
+	httpx.Reply(w, r, http.StatusOK, map[string]any{"instrument_id": id, "photo_url": "/instruments/" + strconv.FormatInt(id, 10) + "/photo"}, err)
 }
 
 // Photo is GET /instruments/{id}/photo.

@@ -1,6 +1,7 @@
 package instruments
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -59,12 +60,12 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, id int64, in Book
 	}
 	in.Purpose = strings.TrimSpace(in.Purpose)
 	var fs fieldErrs
-	fs.block("purpose", in.Purpose, 1000)
+	fs.Block("purpose", in.Purpose, 1000)
 	if in.Samples < 0 || in.Samples > 10000 {
-		fs.add("samples", "must be from 0 to 10000")
+		fs.Add("samples", "must be from 0 to 10000")
 	}
 	if i.FeeUnit == "sample" && in.Samples == 0 {
-		fs.add("samples", "this instrument charges per sample: say how many")
+		fs.Add("samples", "this instrument charges per sample: say how many")
 	}
 	if err := apperr.Fields(fs); err != nil {
 		return Series{}, err
@@ -159,20 +160,13 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, id int64, in Book
 	if status == calendar.Pending && s.Notifier != nil && len(ids) > 0 {
 		err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 			_, err := s.Notifier.ToOrg(ctx, tx, i.OwnerOrgID, notify.Message{Kind: "instrument.request",
-				Title: notify.Text{Zh: "新的预约申请：" + i.NameZh, En: "New booking request: " + cmpOr(i.NameEn, i.NameZh)},
+				Title: notify.Text{Zh: "新的预约申请：" + i.NameZh, En: "New booking request: " + cmp.Or(i.NameEn, i.NameZh)},
 				Body:  notify.Text{Zh: out.Booked[0].Start.In(shanghai).Format("2006-01-02 15:04"), En: out.Booked[0].Start.In(shanghai).Format("2006-01-02 15:04")},
 				Link:  "/instruments/queue"})
 			return err
 		})
 	}
 	return out, err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 const bookingCols = `c.id, b.instrument_id, i.name_zh, i.name_en, i.owner_org_id, b.user_id, u.name, b.org_id, COALESCE(o.name_zh, ''), c.starts_at, c.ends_at,
@@ -377,7 +371,7 @@ func (s *Service) Act(ctx context.Context, p *auth.Principal, id int64, in ActIn
 		if s.Notifier != nil && (in.Action == "approve" || in.Action == "reject") {
 			_, err := s.Notifier.ToUser(ctx, tx, b.UserID, notify.Message{Kind: "instrument." + in.Action,
 				Title: notify.Text{Zh: map[string]string{"approve": "预约已批准：", "reject": "预约未获批准："}[in.Action] + i.NameZh,
-					En: map[string]string{"approve": "Booking approved: ", "reject": "Booking declined: "}[in.Action] + cmpOr(i.NameEn, i.NameZh)},
+					En: map[string]string{"approve": "Booking approved: ", "reject": "Booking declined: "}[in.Action] + cmp.Or(i.NameEn, i.NameZh)},
 				Body: notify.Text{Zh: b.Start.In(shanghai).Format("2006-01-02 15:04") + " " + in.Comment, En: b.Start.In(shanghai).Format("2006-01-02 15:04") + " " + in.Comment},
 				Link: "/instruments/bookings"})
 			return err

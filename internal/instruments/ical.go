@@ -1,6 +1,7 @@
 package instruments
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -114,7 +115,7 @@ func feedEvents(bs []Booking, host string, now time.Time, withWho bool) []Event 
 			sum += " / " + b.InstrumentEn
 		}
 		if withWho {
-			sum += " — " + cmpOr(b.OrgName, b.UserName)
+			sum += " — " + cmp.Or(b.OrgName, b.UserName)
 		}
 		out = append(out, Event{UID: "booking-" + strconv.FormatInt(b.ID, 10) + "@" + host, Start: b.Start, End: b.End, Summary: sum, Location: b.Location, Status: icalStatus(b.Status), Stamp: now})
 	}

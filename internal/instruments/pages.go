@@ -2,8 +2,8 @@ package instruments
 
 import (
 	"embed"
-	"io"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -29,23 +29,6 @@ func Templates() fs.FS { return ui.Templates(templateFS) }
 type Pages struct {
 	S  *Service
 	UI *ui.Renderer
-}
-
-func (pg *Pages) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		pg.UI.Error(w, r, apperr.New(apperr.NotFound, "no such page"))
-		return 0, false
-	}
-	return id, true
-}
-
-func (pg *Pages) form(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil {
-		pg.UI.Error(w, r, apperr.New(apperr.Malformed, "unreadable form"))
-		return false
-	}
-	return true
 }
 
 type facetLink struct {
@@ -123,7 +106,7 @@ type instrumentData struct {
 // Instrument is GET /instruments/{id}: details, the week's free time, the
 // booking form.
 func (pg *Pages) Instrument(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -171,8 +154,8 @@ func localTime(field, s string) (time.Time, error) {
 
 // Book is POST /instruments/{id}/book.
 func (pg *Pages) Book(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -255,8 +238,8 @@ func (pg *Pages) bookings(w http.ResponseWriter, r *http.Request, owner bool) {
 
 // Act is POST /instrument-bookings/{id}/act.
 func (pg *Pages) Act(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -320,7 +303,7 @@ func (pg *Pages) Mine(w http.ResponseWriter, r *http.Request) {
 // Create is POST /instruments: the listing form (weekday hours 09:00 to
 // 17:00 unless given as "HH:MM-HH:MM").
 func (pg *Pages) Create(w http.ResponseWriter, r *http.Request) {
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -375,8 +358,8 @@ func (pg *Pages) Create(w http.ResponseWriter, r *http.Request) {
 
 // Train is POST /instruments/{id}/trainings (a user's e-mail).
 func (pg *Pages) Train(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	var user int64
@@ -403,7 +386,7 @@ func (pg *Pages) Sharing(w http.ResponseWriter, r *http.Request) {
 
 // UploadPhoto is POST /instruments/{id}/photo (a multipart form).
 func (pg *Pages) UploadPhoto(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}

@@ -196,7 +196,7 @@ func (s *Service) Catalog(ctx context.Context, q CatalogQuery) (CatalogPage, err
 	check := func(name string, vals, allowed []string) {
 		for _, v := range vals {
 			if !slices.Contains(allowed, v) {
-				fs.add(name, "must be one of "+strings.Join(allowed, ", "))
+				fs.Add(name, "must be one of "+strings.Join(allowed, ", "))
 				return
 			}
 		}

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/calendar"
@@ -132,31 +131,8 @@ type BookInput struct {
 	SkipConflicts bool           `json:"skip_conflicts"`
 }
 
-type fieldErrs []apperr.FieldError
-
-func (f *fieldErrs) add(field, msg string) {
-	*f = append(*f, apperr.FieldError{Field: field, Message: msg})
-}
-
-func (f *fieldErrs) line(field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		f.add(field, "is required")
-	case text.Line(v) != "":
-		f.add(field, text.Line(v))
-	case utf8.RuneCountInString(v) > max:
-		f.add(field, "must be at most "+strconv.Itoa(max)+" characters of text")
-	}
-}
-
-func (f *fieldErrs) block(field, v string, max int) {
-	switch {
-	case text.Block(v) != "":
-		f.add(field, text.Block(v))
-	case utf8.RuneCountInString(v) > max:
-		f.add(field, "must be at most "+strconv.Itoa(max)+" characters of text")
-	}
-}
+// fieldErrs collects an input's field errors.
+type fieldErrs = text.Errors
 
 const maxFee = 10_000_000_00 // ten million yuan an hour or a sample, in fen
 
@@ -166,60 +142,60 @@ func (in *Input) normalize() (calendar.Resource, error) {
 	}
 	var fs fieldErrs
 	if in.OwnerOrgID < 1 {
-		fs.add("owner_org_id", "is required")
+		fs.Add("owner_org_id", "is required")
 	}
-	fs.line("name_zh", in.NameZh, true, 200)
-	fs.line("name_en", in.NameEn, false, 300)
+	fs.Line("name_zh", in.NameZh, true, 200)
+	fs.Line("name_en", in.NameEn, false, 300)
 	if !slices.Contains(Categories, in.Category) {
-		fs.add("category", "must be one of "+strings.Join(Categories, ", "))
+		fs.Add("category", "must be one of "+strings.Join(Categories, ", "))
 	}
-	fs.line("make", in.Make, false, 100)
-	fs.line("model", in.Model, false, 100)
-	fs.line("location", in.Location, false, 300)
+	fs.Line("make", in.Make, false, 100)
+	fs.Line("model", in.Model, false, 100)
+	fs.Line("location", in.Location, false, 300)
 	if in.Region == "" {
 		in.Region = "shanghai"
 	}
 	if !slices.Contains(Regions, in.Region) {
-		fs.add("region", "must be one of "+strings.Join(Regions, ", "))
+		fs.Add("region", "must be one of "+strings.Join(Regions, ", "))
 	}
 	if in.PurchaseValueYuan < 0 || in.PurchaseValueYuan > 100_000_000_000 {
-		fs.add("purchase_value_yuan", "must be a whole number of yuan, not negative")
+		fs.Add("purchase_value_yuan", "must be a whole number of yuan, not negative")
 	}
-	fs.block("capabilities_zh", in.CapabilitiesZh, 5000)
-	fs.block("capabilities_en", in.CapabilitiesEn, 8000)
+	fs.Block("capabilities_zh", in.CapabilitiesZh, 5000)
+	fs.Block("capabilities_en", in.CapabilitiesEn, 8000)
 	if in.PhotoURL != "" && (!strings.HasPrefix(in.PhotoURL, "/") || strings.HasPrefix(in.PhotoURL, "//")) {
-		fs.add("photo_url", "must be a path on the platform; upload the photo to /api/v1/instruments/{id}/photo")
+		fs.Add("photo_url", "must be a path on the platform; upload the photo to /api/v1/instruments/{id}/photo")
 	}
 	if in.FeeUnit != "hour" && in.FeeUnit != "sample" {
-		fs.add("fee_unit", "must be hour or sample")
+		fs.Add("fee_unit", "must be hour or sample")
 	}
 	for _, f := range []struct {
 		name string
 		v    int64
 	}{{"fee_internal_fen", in.FeeInternalFen}, {"fee_external_fen", in.FeeExternalFen}, {"fee_sme_fen", in.FeeSMEFen}} {
 		if f.v < 0 || f.v > maxFee {
-			fs.add(f.name, "must be an amount in fen from 0 to 1,000,000,000")
+			fs.Add(f.name, "must be an amount in fen from 0 to 1,000,000,000")
 		}
 	}
 	if in.AutoApproveMinutes < 0 || in.AutoApproveMinutes > 14*1440 {
-		fs.add("auto_approve_minutes", "must be from 0 (never) to 20160")
+		fs.Add("auto_approve_minutes", "must be from 0 (never) to 20160")
 	}
 	if in.CancelFreeHours < 0 || in.CancelFreeHours > 720 {
-		fs.add("cancel_free_hours", "must be from 0 to 720")
+		fs.Add("cancel_free_hours", "must be from 0 to 720")
 	}
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"late_cancel_pct", in.LateCancelPct}, {"no_show_pct", in.NoShowPct}} {
 		if f.v < 0 || f.v > 100 {
-			fs.add(f.name, "must be a percentage from 0 to 100")
+			fs.Add(f.name, "must be a percentage from 0 to 100")
 		}
 	}
 	if in.Status == "" {
 		in.Status = "active"
 	}
 	if in.Status != "active" && in.Status != "retired" {
-		fs.add("status", "must be active or retired")
+		fs.Add("status", "must be active or retired")
 	}
 	if in.SlotMinutes == 0 {
 		in.SlotMinutes = 30

@@ -12,40 +12,10 @@ type API struct {
 	S *Service
 }
 
-func reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	httpx.JSON(w, status, v)
-}
-
-// call decodes a body (unless T is none), reads the path id when asked,
-// and answers with fn's result.
-func call[T any, R any](w http.ResponseWriter, r *http.Request, withID bool, status int, fn func(p *auth.Principal, id int64, in T) (R, error)) {
-	p, err := httpx.User(r)
-	var id int64
-	if err == nil && withID {
-		id, err = httpx.PathID(r, "id")
-	}
-	var in T
-	if _, empty := any(in).(none); err == nil && !empty {
-		err = httpx.Decode(w, r, &in)
-	}
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	v, err := fn(p, id, in)
-	reply(w, r, status, v, err)
-}
-
-type none struct{}
-
 // Programs is GET /api/v1/voucher-programs: public.
 func (a *API) Programs(w http.ResponseWriter, r *http.Request) {
 	ps, err := a.S.Programs(r.Context(), auth.From(r.Context()))
-	reply(w, r, http.StatusOK, map[string]any{"items": ps}, err)
+	httpx.Reply(w, r, http.StatusOK, map[string]any{"items": ps}, err)
 }
 
 // GetProgram is GET /api/v1/voucher-programs/{id}: public unless draft.
@@ -56,19 +26,19 @@ func (a *API) GetProgram(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := a.S.Program(r.Context(), auth.From(r.Context()), id)
-	reply(w, r, http.StatusOK, p, err)
+	httpx.Reply(w, r, http.StatusOK, p, err)
 }
 
 // CreateProgram is POST /api/v1/voucher-programs.
 func (a *API) CreateProgram(w http.ResponseWriter, r *http.Request) {
-	call(w, r, false, http.StatusCreated, func(p *auth.Principal, _ int64, in ProgramInput) (Program, error) {
+	httpx.Call(w, r, true, false, http.StatusCreated, func(p *auth.Principal, _ int64, in ProgramInput) (Program, error) {
 		return a.S.SaveProgram(r.Context(), p, 0, in)
 	})
 }
 
 // PutProgram is PUT /api/v1/voucher-programs/{id}.
 func (a *API) PutProgram(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, in ProgramInput) (Program, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in ProgramInput) (Program, error) {
 		return a.S.SaveProgram(r.Context(), p, id, in)
 	})
 }
@@ -76,7 +46,7 @@ func (a *API) PutProgram(w http.ResponseWriter, r *http.Request) {
 // SetStatus is POST /api/v1/voucher-programs/{id}/open and /close.
 func (a *API) SetStatus(status string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (Program, error) {
+		httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (Program, error) {
 			return a.S.SetStatus(r.Context(), p, id, status)
 		})
 	}
@@ -84,7 +54,7 @@ func (a *API) SetStatus(status string) http.HandlerFunc {
 
 // IssueAll is POST /api/v1/voucher-programs/{id}/issue.
 func (a *API) IssueAll(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (IssueResult, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (IssueResult, error) {
 		return a.S.IssueAll(r.Context(), p, id)
 	})
 }
@@ -96,19 +66,21 @@ type ApplyInput struct {
 
 // Apply is POST /api/v1/voucher-programs/{id}/apply.
 func (a *API) Apply(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusCreated, func(p *auth.Principal, id int64, in ApplyInput) (Voucher, error) {
+	httpx.Call(w, r, true, true, http.StatusCreated, func(p *auth.Principal, id int64, in ApplyInput) (Voucher, error) {
 		return a.S.Apply(r.Context(), p, id, in.OrgID)
 	})
 }
 
 // Report is GET /api/v1/voucher-programs/{id}/report.
 func (a *API) Report(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (Report, error) { return a.S.Report(r.Context(), p, id) })
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (Report, error) {
+		return a.S.Report(r.Context(), p, id)
+	})
 }
 
 // Vouchers is GET /api/v1/vouchers.
 func (a *API) Vouchers(w http.ResponseWriter, r *http.Request) {
-	call(w, r, false, http.StatusOK, func(p *auth.Principal, _ int64, _ none) (map[string]any, error) {
+	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ httpx.NoBody) (map[string]any, error) {
 		vs, err := a.S.Vouchers(r.Context(), p)
 		return map[string]any{"items": vs}, err
 	})
@@ -116,12 +88,14 @@ func (a *API) Vouchers(w http.ResponseWriter, r *http.Request) {
 
 // GetVoucher is GET /api/v1/vouchers/{id}.
 func (a *API) GetVoucher(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (Voucher, error) { return a.S.Voucher(r.Context(), p, id) })
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (Voucher, error) {
+		return a.S.Voucher(r.Context(), p, id)
+	})
 }
 
 // Quote is POST /api/v1/vouchers/{id}/quote: the split, nothing written.
 func (a *API) Quote(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, in RedeemInput) (Split, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in RedeemInput) (Split, error) {
 		return a.S.Quote(r.Context(), p, id, in)
 	})
 }
@@ -147,25 +121,25 @@ func (a *API) Redeem(w http.ResponseWriter, r *http.Request) {
 	if red.Replayed {
 		status = http.StatusOK
 	}
-	reply(w, r, status, red, err)
+	httpx.Reply(w, r, status, red, err)
 }
 
 // Providers is GET /api/v1/voucher-providers: public.
 func (a *API) Providers(w http.ResponseWriter, r *http.Request) {
 	ps, err := a.S.Providers(r.Context())
-	reply(w, r, http.StatusOK, map[string]any{"items": ps}, err)
+	httpx.Reply(w, r, http.StatusOK, map[string]any{"items": ps}, err)
 }
 
 // PutProvider is PUT /api/v1/voucher-providers/{id}.
 func (a *API) PutProvider(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, in ProviderInput) (Provider, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, in ProviderInput) (Provider, error) {
 		return a.S.SaveProvider(r.Context(), p, id, in)
 	})
 }
 
 // Statement is GET /api/v1/voucher-providers/{id}/statement (month).
 func (a *API) Statement(w http.ResponseWriter, r *http.Request) {
-	call(w, r, true, http.StatusOK, func(p *auth.Principal, id int64, _ none) (Statement, error) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (Statement, error) {
 		return a.S.ProviderStatement(r.Context(), p, id, r.URL.Query().Get("month"))
 	})
 }
@@ -177,7 +151,7 @@ type SettleInput struct {
 
 // Settle is POST /api/v1/voucher-settlements.
 func (a *API) Settle(w http.ResponseWriter, r *http.Request) {
-	call(w, r, false, http.StatusOK, func(p *auth.Principal, _ int64, in SettleInput) (map[string]any, error) {
+	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, in SettleInput) (map[string]any, error) {
 		ss, err := a.S.Settle(r.Context(), p, in.Month)
 		return map[string]any{"items": ss}, err
 	})

@@ -27,23 +27,6 @@ type Pages struct {
 	UI *ui.Renderer
 }
 
-func (pg *Pages) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		pg.UI.Error(w, r, apperr.New(apperr.NotFound, "no such page"))
-		return 0, false
-	}
-	return id, true
-}
-
-func (pg *Pages) form(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil {
-		pg.UI.Error(w, r, apperr.New(apperr.Malformed, "unreadable form"))
-		return false
-	}
-	return true
-}
-
 func (pg *Pages) redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
 	http.Redirect(w, r, path+"?flash="+flash, http.StatusSeeOther)
 }
@@ -110,8 +93,8 @@ func (pg *Pages) Home(w http.ResponseWriter, r *http.Request) {
 
 // Apply is POST /voucher-programs/{id}/apply.
 func (pg *Pages) Apply(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	org, _ := strconv.ParseInt(r.PostForm.Get("org_id"), 10, 64)
@@ -142,7 +125,7 @@ func newKey() string {
 
 // Voucher is GET /vouchers/{id}: balance, redemptions and the checkout.
 func (pg *Pages) Voucher(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -191,8 +174,8 @@ func redeemForm(f url.Values) (RedeemInput, error) {
 
 // Quote is POST /vouchers/{id}/quote: the checkout's split, to confirm.
 func (pg *Pages) Quote(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	in, err := redeemForm(r.PostForm)
@@ -210,8 +193,8 @@ func (pg *Pages) Quote(w http.ResponseWriter, r *http.Request) {
 // Redeem is POST /vouchers/{id}/redeem: pays the confirmed order; the
 // form's key makes a double submission spend once.
 func (pg *Pages) Redeem(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	in, err := redeemForm(r.PostForm)
@@ -303,11 +286,11 @@ func (pg *Pages) SaveProgram(w http.ResponseWriter, r *http.Request) {
 	var id int64
 	if r.PathValue("id") != "" {
 		var ok bool
-		if id, ok = pg.pathID(w, r); !ok {
+		if id, ok = pg.UI.PathID(w, r); !ok {
 			return
 		}
 	}
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	in, err := programForm(r.PostForm)
@@ -333,7 +316,7 @@ type programData struct {
 // Program is GET /voucher-programs/{id}: the terms, and for those who
 // run it the accounts and the actions.
 func (pg *Pages) Program(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -365,8 +348,8 @@ func (pg *Pages) program(w http.ResponseWriter, r *http.Request, id int64, issue
 
 // SetStatus is POST /voucher-programs/{id}/status (status=open|closed).
 func (pg *Pages) SetStatus(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
-	if !ok || !pg.form(w, r) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
 	st := r.PostForm.Get("status")
@@ -383,7 +366,7 @@ func (pg *Pages) SetStatus(w http.ResponseWriter, r *http.Request) {
 
 // IssueAll is POST /voucher-programs/{id}/issue: shows the counts.
 func (pg *Pages) IssueAll(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}
@@ -424,7 +407,7 @@ func (pg *Pages) providers(w http.ResponseWriter, r *http.Request, settled []Set
 
 // SaveProvider is POST /voucher-providers.
 func (pg *Pages) SaveProvider(w http.ResponseWriter, r *http.Request) {
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	org, err := strconv.ParseInt(strings.TrimSpace(r.PostForm.Get("org_id")), 10, 64)
@@ -444,7 +427,7 @@ func (pg *Pages) SaveProvider(w http.ResponseWriter, r *http.Request) {
 // Settle is POST /voucher-settlements: settles a month, shows what was
 // settled.
 func (pg *Pages) Settle(w http.ResponseWriter, r *http.Request) {
-	if !pg.form(w, r) {
+	if !pg.UI.Form(w, r) {
 		return
 	}
 	ss, err := pg.S.Settle(r.Context(), auth.From(r.Context()), strings.TrimSpace(r.PostForm.Get("month")))
@@ -458,7 +441,7 @@ func (pg *Pages) Settle(w http.ResponseWriter, r *http.Request) {
 // Statement is GET /voucher-providers/{id}: a provider's redemptions of
 // a month and its settlements.
 func (pg *Pages) Statement(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.pathID(w, r)
+	id, ok := pg.UI.PathID(w, r)
 	if !ok {
 		return
 	}

@@ -1,6 +1,7 @@
 package vouchers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -56,9 +57,9 @@ func (s *Service) SaveProvider(ctx context.Context, p *auth.Principal, org int64
 	var fs fieldErrs
 	in.Region = strings.TrimSpace(in.Region)
 	if !slices.Contains(Regions, in.Region) {
-		fs.add("region", "must be one of "+strings.Join(Regions, ", "))
+		fs.Add("region", "must be one of "+strings.Join(Regions, ", "))
 	}
-	cats := fs.set("categories", in.Categories, Categories)
+	cats := setOf(&fs, "categories", in.Categories, Categories)
 	if err := apperr.Fields(fs); err != nil {
 		return Provider{}, err
 	}
@@ -179,7 +180,7 @@ func (s *Service) Redeem(ctx context.Context, p *auth.Principal, id int64, key s
 	}
 	in.OrderRef = strings.TrimSpace(in.OrderRef)
 	var fs fieldErrs
-	fs.line("order_ref", in.OrderRef, true, 100)
+	fs.Line("order_ref", in.OrderRef, true, 100)
 	if err := apperr.Fields(fs); err != nil {
 		return Redemption{}, err
 	}
@@ -217,7 +218,7 @@ func (s *Service) Redeem(ctx context.Context, p *auth.Principal, id int64, key s
 		if err != nil {
 			return err
 		}
-		due, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: dueCode(prov.OrgID), NameZh: "创新券待结算：" + prov.Name, NameEn: "Vouchers due: " + cmpOr(prov.NameEn, prov.Name),
+		due, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: dueCode(prov.OrgID), NameZh: "创新券待结算：" + prov.Name, NameEn: "Vouchers due: " + cmp.Or(prov.NameEn, prov.Name),
 			Type: ledger.Asset, Kind: "voucher_due", OwnerOrgID: &prov.OrgID})
 		if err != nil {
 			return err

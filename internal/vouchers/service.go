@@ -1,6 +1,7 @@
 package vouchers
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -80,13 +81,13 @@ func paidCode(org int64) string   { return "voucher:paid:org:" + strconv.FormatI
 // entries.
 func (s *Service) fund(ctx context.Context, tx *sql.Tx, prog *Program) (ledger.Account, error) {
 	l := s.ledger()
-	budget, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: budgetCode(prog.ID), NameZh: "创新券预算：" + prog.NameZh, NameEn: "Voucher budget: " + cmpOr(prog.NameEn, prog.NameZh),
+	budget, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: budgetCode(prog.ID), NameZh: "创新券预算：" + prog.NameZh, NameEn: "Voucher budget: " + cmp.Or(prog.NameEn, prog.NameZh),
 		Type: ledger.Asset, Kind: "budget", NonNegative: true, OwnerOrgID: &prog.OwnerOrgID})
 	if err != nil {
 		return budget, err
 	}
 	src, err := l.EnsureAccount(ctx, tx, ledger.Account{Code: "appropriation:voucher:" + strconv.FormatInt(prog.ID, 10), NameZh: "财政拨款：" + prog.NameZh,
-		NameEn: "Appropriation: " + cmpOr(prog.NameEn, prog.NameZh), Type: ledger.Equity, Kind: "appropriation", OwnerOrgID: &prog.OwnerOrgID})
+		NameEn: "Appropriation: " + cmp.Or(prog.NameEn, prog.NameZh), Type: ledger.Equity, Kind: "appropriation", OwnerOrgID: &prog.OwnerOrgID})
 	if err != nil {
 		return budget, err
 	}
@@ -109,13 +110,6 @@ func (s *Service) fund(ctx context.Context, tx *sql.Tx, prog *Program) (ledger.A
 		return budget, err
 	}
 	return l.Account(ctx, tx, budget.ID)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // SaveProgram creates a program (id 0) or replaces one. A program that is
@@ -321,7 +315,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, p *auth.Principal, prog
 	}
 	if s.Notifier != nil {
 		if _, err := s.Notifier.ToOrg(ctx, tx, org, notify.Message{Kind: "voucher.issued", Key: "voucher.issued:" + strconv.FormatInt(id, 10),
-			Title: notify.Text{Zh: "获得创新券：" + prog.NameZh + " " + yuan(prog.FaceFen), En: "Voucher received: " + cmpOr(prog.NameEn, prog.NameZh) + " " + yuan(prog.FaceFen)},
+			Title: notify.Text{Zh: "获得创新券：" + prog.NameZh + " " + yuan(prog.FaceFen), En: "Voucher received: " + cmp.Or(prog.NameEn, prog.NameZh) + " " + yuan(prog.FaceFen)},
 			Body:  notify.Text{Zh: "有效期至 " + expires, En: "Valid until " + expires}, Link: "/vouchers/" + strconv.FormatInt(id, 10)}); err != nil {
 			return 0, err
 		}

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/text"
@@ -160,39 +159,16 @@ type Settlement struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-type fieldErrs []apperr.FieldError
-
-func (f *fieldErrs) add(field, msg string) {
-	*f = append(*f, apperr.FieldError{Field: field, Message: msg})
-}
-
-func (f *fieldErrs) line(field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		f.add(field, "is required")
-	case text.Line(v) != "":
-		f.add(field, text.Line(v))
-	case utf8.RuneCountInString(v) > max:
-		f.add(field, "must be at most "+strconv.Itoa(max)+" characters of text")
-	}
-}
-
-func (f *fieldErrs) block(field, v string, max int) {
-	switch {
-	case text.Block(v) != "":
-		f.add(field, text.Block(v))
-	case utf8.RuneCountInString(v) > max:
-		f.add(field, "must be at most "+strconv.Itoa(max)+" characters of text")
-	}
-}
+// fieldErrs collects an input's field errors.
+type fieldErrs = text.Errors
 
 // set checks a list against the allowed values, keeping their order.
-func (f *fieldErrs) set(field string, in, allowed []string) []string {
+func setOf(f *fieldErrs, field string, in, allowed []string) []string {
 	var out []string
 	for i, v := range in {
 		v = strings.TrimSpace(v)
 		if !slices.Contains(allowed, v) {
-			f.add(field+"["+strconv.Itoa(i)+"]", "must be one of "+strings.Join(allowed, ", "))
+			f.Add(field+"["+strconv.Itoa(i)+"]", "must be one of "+strings.Join(allowed, ", "))
 			return nil
 		}
 		if !slices.Contains(out, v) {
@@ -200,7 +176,7 @@ func (f *fieldErrs) set(field string, in, allowed []string) []string {
 		}
 	}
 	if len(out) == 0 {
-		f.add(field, "needs at least one of "+strings.Join(allowed, ", "))
+		f.Add(field, "needs at least one of "+strings.Join(allowed, ", "))
 	}
 	slices.SortFunc(out, func(a, b string) int { return slices.Index(allowed, a) - slices.Index(allowed, b) })
 	return out
@@ -228,38 +204,38 @@ func (in *ProgramInput) normalize() (Program, error) {
 	}
 	var fs fieldErrs
 	if !slugRe.MatchString(in.Slug) {
-		fs.add("slug", "must be 2 to 63 characters of a-z, 0-9 and -")
+		fs.Add("slug", "must be 2 to 63 characters of a-z, 0-9 and -")
 	}
 	if in.OwnerOrgID < 1 {
-		fs.add("owner_org_id", "is required")
+		fs.Add("owner_org_id", "is required")
 	}
-	fs.line("name_zh", in.NameZh, true, 200)
-	fs.line("name_en", in.NameEn, false, 300)
-	fs.block("description_zh", in.DescriptionZh, 5000)
-	fs.block("description_en", in.DescriptionEn, 8000)
+	fs.Line("name_zh", in.NameZh, true, 200)
+	fs.Line("name_en", in.NameEn, false, 300)
+	fs.Block("description_zh", in.DescriptionZh, 5000)
+	fs.Block("description_en", in.DescriptionEn, 8000)
 	if in.Eligibility != "" && !slugRe.MatchString(in.Eligibility) {
-		fs.add("eligibility", "must be the slug of a program")
+		fs.Add("eligibility", "must be the slug of a program")
 	}
 	if in.FaceYuan < 1 || in.FaceYuan > 10_000_000 {
-		fs.add("face_yuan", "must be a whole number of yuan from 1 to 10,000,000")
+		fs.Add("face_yuan", "must be a whole number of yuan from 1 to 10,000,000")
 	}
 	vs, ok := pctBP(in.VoucherSharePct, 1)
 	if !ok {
-		fs.add("voucher_share_pct", "must be a percentage above 0 and at most 100, with at most two decimals")
+		fs.Add("voucher_share_pct", "must be a percentage above 0 and at most 100, with at most two decimals")
 	}
 	ss, ok := pctBP(in.SubsidySharePct, 0)
 	if !ok {
-		fs.add("subsidy_share_pct", "must be a percentage from 0 to 100, with at most two decimals")
+		fs.Add("subsidy_share_pct", "must be a percentage from 0 to 100, with at most two decimals")
 	} else if vs+ss > 10000 {
-		fs.add("subsidy_share_pct", "with the voucher's share must not exceed 100%")
+		fs.Add("subsidy_share_pct", "with the voucher's share must not exceed 100%")
 	}
 	if in.ValidityDays < 1 || in.ValidityDays > 1100 {
-		fs.add("validity_days", "must be from 1 to 1100 days")
+		fs.Add("validity_days", "must be from 1 to 1100 days")
 	}
-	cats := fs.set("categories", in.Categories, Categories)
-	regs := fs.set("regions", in.Regions, Regions)
+	cats := setOf(&fs, "categories", in.Categories, Categories)
+	regs := setOf(&fs, "regions", in.Regions, Regions)
 	if in.BudgetYuan < 0 || in.BudgetYuan > maxYuan {
-		fs.add("budget_yuan", "must be a whole number of yuan from 0 to 10,000,000,000")
+		fs.Add("budget_yuan", "must be a whole number of yuan from 0 to 10,000,000,000")
 	}
 	return Program{Slug: in.Slug, OwnerOrgID: in.OwnerOrgID, NameZh: in.NameZh, NameEn: in.NameEn, DescriptionZh: in.DescriptionZh,
 		DescriptionEn: in.DescriptionEn, Eligibility: in.Eligibility, FaceFen: in.FaceYuan * 100, VoucherShareBP: vs, SubsidyShareBP: ss,

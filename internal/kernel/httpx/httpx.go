@@ -286,3 +286,40 @@ func PathID(r *http.Request, name string) (int64, error) {
 	}
 	return v, nil
 }
+
+// Reply answers v as JSON with status, or the problem for err.
+func Reply(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		Error(w, r, err)
+		return
+	}
+	JSON(w, status, v)
+}
+
+// NoBody is Call's input for endpoints that read no body.
+type NoBody struct{}
+
+// Call reads the caller (who must be signed in when signedIn), the path's
+// id when withID, and the JSON body unless In is NoBody, then answers
+// with fn's result and status, or the problem.
+func Call[In, Out any](w http.ResponseWriter, r *http.Request, signedIn, withID bool, status int, fn func(p *auth.Principal, id int64, in In) (Out, error)) {
+	p := auth.From(r.Context())
+	var err error
+	if signedIn {
+		p, err = User(r)
+	}
+	var id int64
+	if err == nil && withID {
+		id, err = PathID(r, "id")
+	}
+	var in In
+	if _, empty := any(in).(NoBody); err == nil && !empty {
+		err = Decode(w, r, &in)
+	}
+	if err != nil {
+		Error(w, r, err)
+		return
+	}
+	v, err := fn(p, id, in)
+	Reply(w, r, status, v, err)
+}

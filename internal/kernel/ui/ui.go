@@ -232,6 +232,26 @@ func mustSub(f fs.FS, dir string) fs.FS {
 	return s
 }
 
+// PathID reads the {id} of a page's path, answering the not-found page
+// when it is not a positive number.
+func (r *Renderer) PathID(w http.ResponseWriter, req *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(req.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		r.Error(w, req, apperr.New(apperr.NotFound, "no such page"))
+		return 0, false
+	}
+	return id, true
+}
+
+// Form parses a posted form, answering the error page when it cannot.
+func (r *Renderer) Form(w http.ResponseWriter, req *http.Request) bool {
+	if err := req.ParseForm(); err != nil {
+		r.Error(w, req, apperr.New(apperr.Malformed, "unreadable form"))
+		return false
+	}
+	return true
+}
+
 // Has reports whether a page exists; the app checks every page it routes
 // to at start.
 func (r *Renderer) Has(name string) bool { _, ok := r.pages[name]; return ok }
