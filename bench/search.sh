@@ -13,10 +13,11 @@
 #
 #   bench/search.sh            # 1,000,000 listings
 #   bench/search.sh 100000
-#   ROUNDS=40 bench/search.sh 100000
+#   ROUNDS=40 NEEDS=100 bench/search.sh 100000
 set -euo pipefail
 N=${1:-1000000}
 ROUNDS=${ROUNDS:-20}
+NEEDS=${NEEDS:-50}
 PGPORT=${PGPORT:-55440}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,5 +44,5 @@ as_pg "$PGBIN/initdb -D $pgdata -A trust -U postgres -E UTF8 --locale=C.UTF-8" >
 as_pg "$PGBIN/pg_ctl -D $pgdata -o '-p $PGPORT -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=512MB' -l $work/pg.log start" >/dev/null
 pg="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
 
-"$work/searchbench" -n "$N" -rounds "$ROUNDS" -db "sqlite:$work/search.db" -pg "$pg"
+"$work/searchbench" -n "$N" -rounds "$ROUNDS" -needs "$NEEDS" -db "sqlite:$work/search.db" -pg "$pg"
 echo "machine at the end: $(machine)"
