@@ -102,9 +102,6 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, id int64, in Book
 		status = calendar.Approved
 	}
 	estimate := i.Charge(class, minutes, in.Samples)
-	if err := calendar.Prepare(ctx, s.DB); err != nil {
-		return Series{}, apperr.Wrap(err, "prepare")
-	}
 	uid := p.UserID
 	req := calendar.Request{ResourceID: i.ResourceID, Start: in.Start, End: in.End, Status: status, UserID: &uid, OrgID: in.OrgID}
 	now := s.DB.Now()
@@ -119,7 +116,8 @@ func (s *Service) Book(ctx context.Context, p *auth.Principal, id int64, in Book
 	var ids []int64
 	var skipped []calendar.Skip
 	if in.Recurrence == nil {
-		err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// Many clients book at once: their transactions are grouped.
+		err = s.DB.TxGrouped(ctx, func(tx *sql.Tx) error {
 			b, err := calendar.Book(ctx, tx, s.DB, req)
 			if err != nil {
 				return err

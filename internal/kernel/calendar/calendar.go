@@ -376,7 +376,7 @@ func Book(ctx context.Context, tx *sql.Tx, d *db.DB, req Request) (Booking, erro
 	if req.Status != Pending && req.Status != Approved {
 		return Booking{}, apperr.Field("status", "a booking starts pending or approved")
 	}
-	q := prepared{d: d, tx: tx}
+	q := tx // the statements below are the hot path: short and indexed
 	r, err := Load(ctx, q, req.ResourceID)
 	if err != nil {
 		return Booking{}, err
@@ -590,38 +590,10 @@ func Subtract(free, busy []Interval) []Interval {
 	return out
 }
 
-// The statements of the booking path, prepared once (Prepare).
+// The statements of the booking path.
 const (
 	selectResource = `SELECT id, owner_org_id, name, time_zone, slot_minutes, min_minutes, max_minutes, pending_blocks FROM calendar_resources WHERE id = $1`
 	selectHours    = `SELECT weekday, start_min, end_min FROM calendar_hours WHERE resource_id = $1 ORDER BY weekday, start_min`
 	selectBlackout = `SELECT reason, starts_at FROM calendar_blackouts WHERE resource_id = $1 AND starts_at < $2 AND ends_at > $3 LIMIT 1`
 	selectOverlap  = `SELECT id, starts_at, ends_at FROM calendar_bookings WHERE resource_id = $1 AND blocks AND starts_at < $2 AND ends_at > $3 AND id <> $4 LIMIT 1`
 )
-
-// Prepare readies the booking path's statements on d's write pool; call
-// it outside a transaction (a module does before booking). Booking works
-// without it, parsing the statements each time.
-func Prepare(ctx context.Context, d *db.DB) error {
-	return d.Prepare(ctx, selectResource, selectHours, selectBlackout, selectOverlap, insertBooking)
-}
-
-// prepared runs the statements Prepare readied on the transaction, and
-// any other as usual.
-type prepared struct {
-	d  *db.DB
-	tx *sql.Tx
-}
-
-func (q prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := q.d.Stmt(ctx, q.tx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return q.tx.QueryContext(ctx, query, args...)
-}
-
-func (q prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := q.d.Stmt(ctx, q.tx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return q.tx.QueryRowContext(ctx, query, args...)
-}

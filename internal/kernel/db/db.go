@@ -106,10 +106,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if strings.Contains(file, "?") {
 			sep = "&"
 		}
-		w, err := sql.Open("sqlite", file+sep+q.Encode())
+		wc, err := sqlite.NewConnector(file + sep + q.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
+		w := sql.OpenDB(cachingConnector{wc})
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxLifetime(0)
 		w.SetConnMaxIdleTime(0)
@@ -124,11 +125,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			rq.Add("_pragma", "case_sensitive_like(1)")
 			rq.Add("_time_format", "sqlite")
 			rq.Add("_timezone", "UTC")
-			r, err := sql.Open("sqlite", file+sep+rq.Encode())
+			rc, err := sqlite.NewConnector(file + sep + rq.Encode())
 			if err != nil {
 				w.Close()
 				return nil, fmt.Errorf("open sqlite: %w", err)
 			}
+			r := sql.OpenDB(cachingConnector{rc})
 			n := max(4, 2*runtime.GOMAXPROCS(0))
 			r.SetMaxOpenConns(n)
 			r.SetMaxIdleConns(n)
@@ -154,7 +156,9 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Close closes both pools.
 func (d *DB) Close() error {
-	forget(d.Write, d.Read)
+	if g, ok := groupers.LoadAndDelete(d.Write); ok {
+		close(g.(*grouper).jobs)
+	}
 	err := d.Write.Close()
 	if d.Read != d.Write {
 		err = errors.Join(err, d.Read.Close())
