@@ -70,6 +70,7 @@ func SeedInstruments(ctx context.Context, d *db.DB, svc *instruments.Service) er
 	}
 	var sem int64
 	for k, x := range list {
+		x.in.CancelFreeHours, x.in.LateCancelPct, x.in.NoShowPct = 24, 50, 100
 		i, err := svc.Save(ctx, x.p, 0, x.in)
 		if err != nil {
 			return err

@@ -95,9 +95,18 @@ type Day struct {
 	Free []calendar.Interval
 }
 
+// WeekRow is a day of the week grid: a cell an hour, free, part (some of
+// it free), busy or closed.
+type WeekRow struct {
+	Date  string
+	Cells []string
+}
+
 type instrumentData struct {
 	I       Instrument
 	Days    []Day
+	Hours   []int
+	Week    []WeekRow
 	Orgs    []auth.Membership
 	Owner   bool
 	Default string // a datetime-local value for the form
@@ -121,7 +130,8 @@ func (pg *Pages) Instrument(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	free, err := pg.S.Availability(r.Context(), id, from, to)
+	// What has passed is not free.
+	free, err := pg.S.Availability(r.Context(), id, maxT(from, pg.S.DB.Now()), to)
 	if err != nil {
 		pg.UI.Error(w, r, err)
 		return
@@ -141,6 +151,7 @@ func (pg *Pages) Instrument(w http.ResponseWriter, r *http.Request) {
 	if len(free) > 0 {
 		d.Default = free[0].Start.In(loc).Format("2006-01-02T15:04")
 	}
+	d.Hours, d.Week = weekGrid(i.Calendar, free, from, to)
 	pg.UI.Render(w, r, http.StatusOK, "instruments_instrument", ui.NewPage(r, "instr.instrument", d))
 }
 
@@ -405,4 +416,62 @@ func (pg *Pages) UploadPhoto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/instruments/"+strconv.FormatInt(id, 10)+"?flash=flash.instr_done", http.StatusSeeOther)
+}
+
+// weekGrid lays the free intervals over the hours the resource opens in
+// [from, to): each cell is free, part, busy or closed.
+func weekGrid(r *calendar.Resource, free []calendar.Interval, from, to time.Time) ([]int, []WeekRow) {
+	loc := r.Location()
+	first, last := 24, 0
+	for _, h := range r.Hours {
+		first, last = min(first, h.Start/60), max(last, (h.End+59)/60)
+	}
+	if first >= last {
+		return nil, nil
+	}
+	var hours []int
+	for h := first; h < last; h++ {
+		hours = append(hours, h)
+	}
+	var rows []WeekRow
+	f := from.In(loc)
+	for day := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc); day.Before(to); day = day.AddDate(0, 0, 1) {
+		row := WeekRow{Date: day.Format("01-02 Mon")}
+		for _, h := range hours {
+			s, e := time.Date(day.Year(), day.Month(), day.Day(), h, 0, 0, 0, loc), time.Date(day.Year(), day.Month(), day.Day(), h+1, 0, 0, 0, loc)
+			open := r.Open(s, e) || r.Open(s, s.Add(30*time.Minute)) || r.Open(s.Add(30*time.Minute), e)
+			var freeMin time.Duration
+			for _, iv := range free {
+				if lo, hi := maxT(iv.Start, s), minT(iv.End, e); hi.After(lo) {
+					freeMin += hi.Sub(lo)
+				}
+			}
+			switch {
+			case !open:
+				row.Cells = append(row.Cells, "closed")
+			case freeMin >= time.Hour:
+				row.Cells = append(row.Cells, "free")
+			case freeMin > 0:
+				row.Cells = append(row.Cells, "part")
+			default:
+				row.Cells = append(row.Cells, "busy")
+			}
+		}
+		rows = append(rows, row)
+	}
+	return hours, rows
+}
+
+func maxT(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minT(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
