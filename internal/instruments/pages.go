@@ -151,7 +151,7 @@ func (pg *Pages) Instrument(w http.ResponseWriter, r *http.Request) {
 	if len(free) > 0 {
 		d.Default = free[0].Start.In(loc).Format("2006-01-02T15:04")
 	}
-	d.Hours, d.Week = weekGrid(i.Calendar, free, from, to)
+	d.Hours, d.Week = weekGrid(i.Calendar, free, from, to, pg.S.DB.Now())
 	pg.UI.Render(w, r, http.StatusOK, "instruments_instrument", ui.NewPage(r, "instr.instrument", d))
 }
 
@@ -419,8 +419,8 @@ func (pg *Pages) UploadPhoto(w http.ResponseWriter, r *http.Request) {
 }
 
 // weekGrid lays the free intervals over the hours the resource opens in
-// [from, to): each cell is free, part, busy or closed.
-func weekGrid(r *calendar.Resource, free []calendar.Interval, from, to time.Time) ([]int, []WeekRow) {
+// [from, to): each cell is free, part, busy or closed (past hours too).
+func weekGrid(r *calendar.Resource, free []calendar.Interval, from, to, now time.Time) ([]int, []WeekRow) {
 	loc := r.Location()
 	first, last := 24, 0
 	for _, h := range r.Hours {
@@ -447,7 +447,7 @@ func weekGrid(r *calendar.Resource, free []calendar.Interval, from, to time.Time
 				}
 			}
 			switch {
-			case !open:
+			case !open || !e.After(now):
 				row.Cells = append(row.Cells, "closed")
 			case freeMin >= time.Hour:
 				row.Cells = append(row.Cells, "free")
