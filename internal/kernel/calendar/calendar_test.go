@@ -250,9 +250,6 @@ func TestConcurrentBookings(t *testing.T) {
 					okIDs.Store(b.ID, true)
 				case calendar.Reason(err) == calendar.ReasonOverlap:
 					refused.Add(1)
-				case apperr.CodeOf(err) == apperr.Internal:
-					// A serialization failure on PostgreSQL: a retry would do.
-					refused.Add(1)
 				default:
 					fail.Store(err)
 				}
