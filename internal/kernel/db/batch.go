@@ -11,9 +11,9 @@ import (
 // runs their functions one after another in a shared transaction, each
 // inside its own savepoint, and commits once for the group. A function
 // that fails is rolled back to its savepoint and gets its error; the
-// others are acknowledged only once the group has committed. SQLite
-// writes its log once per group instead of once per booking; PostgreSQL
-// saves the commit round trips.
+// others are acknowledged only once the group has committed. SQLite, one
+// writer at a time, writes its log once per group instead of once per
+// booking; on PostgreSQL it is a plain transaction.
 
 // maxGroup bounds how many functions share one transaction.
 const maxGroup = 64
@@ -35,6 +35,11 @@ var groupers sync.Map // *sql.DB -> *grouper
 // TxGrouped, within its own savepoint; it returns fn's error, or nil once
 // the shared transaction has committed. fn must use only tx.
 func (d *DB) TxGrouped(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d.Dialect == Postgres {
+		// PostgreSQL commits concurrent transactions on many connections;
+		// savepoints would only add round trips.
+		return d.Tx(ctx, fn)
+	}
 	v, _ := groupers.LoadOrStore(d.Write, &grouper{jobs: make(chan *groupJob, 1024)})
 	g := v.(*grouper)
 	g.once.Do(func() { go d.runGroups(g) })
