@@ -92,6 +92,9 @@ type Booking struct {
 	UserID     *int64    `json:"user_id"`
 	OrgID      *int64    `json:"org_id"`
 	SeriesID   *int64    `json:"series_id"`
+	// CheckedInAt and ActualMinutes are set by CheckIn and Complete.
+	CheckedInAt   *time.Time `json:"checked_in_at,omitempty"`
+	ActualMinutes *int       `json:"actual_minutes,omitempty"`
 }
 
 // Refusal reasons, for modules that show or count them.
@@ -487,12 +490,21 @@ func Get(ctx context.Context, q Querier, id int64) (Booking, error) {
 	return b, apperr.Wrap(err, "booking")
 }
 
-const bookingCols = `id, resource_id, starts_at, ends_at, status, blocks, user_id, org_id, series_id`
+const bookingCols = `id, resource_id, starts_at, ends_at, status, blocks, user_id, org_id, series_id, checked_in_at, actual_minutes`
 
 func scanBooking(s interface{ Scan(...any) error }) (Booking, error) {
 	var b Booking
-	var u, o, sr sql.NullInt64
-	err := s.Scan(&b.ID, &b.ResourceID, &b.Start, &b.End, &b.Status, &b.Blocks, &u, &o, &sr)
+	var u, o, sr, mins sql.NullInt64
+	var in sql.NullTime
+	err := s.Scan(&b.ID, &b.ResourceID, &b.Start, &b.End, &b.Status, &b.Blocks, &u, &o, &sr, &in, &mins)
+	if in.Valid {
+		t := in.Time.UTC()
+		b.CheckedInAt = &t
+	}
+	if mins.Valid {
+		m := int(mins.Int64)
+		b.ActualMinutes = &m
+	}
 	for _, x := range []struct {
 		n   sql.NullInt64
 		dst **int64
