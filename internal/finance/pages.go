@@ -40,6 +40,8 @@ func formInt(f url.Values, name string) (int64, error) {
 type homeData struct {
 	Products []Product
 	Report   Report
+	// Districts names the districts' slugs in the page's language.
+	Districts map[string]string
 	// Borrow are the user's organizations that may apply; Banks those it
 	// publishes products for; Agencies those it may run pools for.
 	Borrow, Banks, Agencies []auth.Membership
@@ -60,7 +62,18 @@ func (pg *Pages) Home(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	d := homeData{Products: ps, Report: rep, Scopes: Scopes}
+	d := homeData{Products: ps, Report: rep, Scopes: Scopes, Districts: map[string]string{}}
+	ds, err := pg.S.Registry.Districts(r.Context())
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	for _, x := range ds {
+		d.Districts[x.Slug] = x.NameZh
+		if ui.Lang(r.Context()) == "en" {
+			d.Districts[x.Slug] = x.NameEn
+		}
+	}
 	if p != nil {
 		for _, m := range p.Memberships {
 			switch {
