@@ -230,6 +230,20 @@ func (s *Service) SaveAchievement(ctx context.Context, p *auth.Principal, id int
 	}
 	now := s.DB.Now()
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		id, err = saveAchievementTx(ctx, tx, func(org int64) bool { return member(p, org) }, id, &in, price, now)
+		return err
+	})
+	if err != nil {
+		return Achievement{}, err
+	}
+	return s.Achievement(ctx, p, id)
+}
+
+// saveAchievementTx creates (id 0) or replaces an achievement whose input
+// is normalized, inside tx, with its audit record; may says who changes an
+// existing achievement's owner organization.
+func saveAchievementTx(ctx context.Context, tx *sql.Tx, may func(org int64) bool, id int64, in *AchievementInput, price *int64, now time.Time) (int64, error) {
+	err := func() error {
 		district, err := ownerDistrict(ctx, tx, in.OwnerOrgID, "owner_org_id")
 		if err != nil {
 			return err
@@ -266,7 +280,7 @@ func (s *Service) SaveAchievement(ctx context.Context, p *auth.Principal, id int
 			if err != nil {
 				return err
 			}
-			if !member(p, old.OwnerOrgID) {
+			if !may(old.OwnerOrgID) {
 				return apperr.New(apperr.Forbidden, "only the owner's members change an achievement")
 			}
 			if old.OwnerOrgID != in.OwnerOrgID {
@@ -303,11 +317,8 @@ func (s *Service) SaveAchievement(ctx context.Context, p *auth.Principal, id int
 			action, b = "update", before
 		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: in.OwnerOrgID, Action: action, Entity: "transfer_achievement", EntityID: strconv.FormatInt(id, 10), Before: b, After: after})
-	})
-	if err != nil {
-		return Achievement{}, err
-	}
-	return s.Achievement(ctx, p, id)
+	}()
+	return id, err
 }
 
 // Achievement returns an achievement: published ones to anyone, withdrawn
@@ -335,6 +346,19 @@ func (s *Service) SaveNeed(ctx context.Context, p *auth.Principal, id int64, in 
 	}
 	now := s.DB.Now()
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		id, err = saveNeedTx(ctx, tx, func(org int64) bool { return member(p, org) }, id, &in, budget, now)
+		return err
+	})
+	if err != nil {
+		return Need{}, err
+	}
+	return s.Need(ctx, p, id)
+}
+
+// saveNeedTx creates (id 0) or replaces a need whose input is normalized,
+// inside tx, with its audit record.
+func saveNeedTx(ctx context.Context, tx *sql.Tx, may func(org int64) bool, id int64, in *NeedInput, budget *int64, now time.Time) (int64, error) {
+	err := func() error {
 		district, err := ownerDistrict(ctx, tx, in.OwnerOrgID, "owner_org_id")
 		if err != nil {
 			return err
@@ -353,7 +377,7 @@ func (s *Service) SaveNeed(ctx context.Context, p *auth.Principal, id int64, in 
 			if err != nil {
 				return err
 			}
-			if !member(p, old.OwnerOrgID) {
+			if !may(old.OwnerOrgID) {
 				return apperr.New(apperr.Forbidden, "only the owner's members change a need")
 			}
 			if old.OwnerOrgID != in.OwnerOrgID {
@@ -382,11 +406,8 @@ func (s *Service) SaveNeed(ctx context.Context, p *auth.Principal, id int64, in 
 			action, b = "update", before
 		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: in.OwnerOrgID, Action: action, Entity: "transfer_need", EntityID: strconv.FormatInt(id, 10), Before: b, After: after})
-	})
-	if err != nil {
-		return Need{}, err
-	}
-	return s.Need(ctx, p, id)
+	}()
+	return id, err
 }
 
 // Need returns a need: open, solved and expired ones to anyone, withdrawn
