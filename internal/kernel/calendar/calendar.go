@@ -111,7 +111,7 @@ const (
 
 // refuse is the engine's error: the field at fault and the reason first
 // in the message ("overlap: ...").
-func refuse(code apperr.Code, field, reason, format string, args ...any) error {
+func refuse(code apperr.Code, field, reason, format string, args ...any) *apperr.Error {
 	return apperr.Field(field, "%s: %s", reason, fmt.Sprintf(format, args...)).WithCode(code)
 }
 
@@ -430,7 +430,20 @@ func overlap(ctx context.Context, q Querier, resource int64, s, e time.Time, sel
 	if err != nil {
 		return apperr.Wrap(err, "overlap")
 	}
-	return refuse(apperr.Conflict, "starts_at", ReasonOverlap, "booking %d holds %s–%s", other, os.UTC().Format(time.RFC3339), oe.UTC().Format(time.RFC3339))
+	ref := refuse(apperr.Conflict, "starts_at", ReasonOverlap, "booking %d holds %s–%s", other, os.UTC().Format(time.RFC3339), oe.UTC().Format(time.RFC3339))
+	ref.Err = &Overlap{BookingID: other, Start: os.UTC(), End: oe.UTC()}
+	return ref
+}
+
+// Overlap is the blocking booking an overlap refusal met, under the
+// apperr (errors.As); a race lost to PostgreSQL's constraint has none.
+type Overlap struct {
+	BookingID  int64
+	Start, End time.Time
+}
+
+func (o *Overlap) Error() string {
+	return fmt.Sprintf("booking %d holds %s–%s", o.BookingID, o.Start.Format(time.RFC3339), o.End.Format(time.RFC3339))
 }
 
 // transitions says from which statuses each status is reached.

@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -98,6 +99,12 @@ func TestRefusals(t *testing.T) {
 		if err == nil || calendar.Reason(err) != tc.reason || len(e.Fields) == 0 || e.Fields[0].Field != tc.fld {
 			t.Errorf("%s: %v (reason %q)", name, err, calendar.Reason(err))
 		}
+	}
+	// The overlap names the booking it met.
+	_, err = book(d, calendar.Request{ResourceID: res, Start: at("2026-11-24", "10:00"), End: at("2026-11-24", "12:00"), Status: calendar.Approved})
+	var o *calendar.Overlap
+	if !errors.As(err, &o) || o.BookingID != ok.ID || !o.End.Equal(at("2026-11-24", "11:00")) || apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("overlap: %v", err)
 	}
 	// Nothing was written by the refusals.
 	var n int
