@@ -685,7 +685,9 @@ func keepAchievement(in *AchievementInput, old *Achievement, present map[string]
 	keep("summary_zh", &in.SummaryZh, old.SummaryZh)
 	keep("summary_en", &in.SummaryEn, old.SummaryEn)
 	keep("keywords", &in.Keywords, old.Keywords)
-	keep("status", &in.Status, old.Status)
+	if strings.TrimSpace(in.Status) == "" {
+		in.Status = old.Status // an empty status cell keeps the status
+	}
 	if !present["price_yuan"] && old.PriceFen != nil {
 		y := *old.PriceFen / 100
 		in.PriceYuan = &y
@@ -706,7 +708,7 @@ func keepNeed(in *NeedInput, old *Need, present map[string]bool, today string) {
 	keep("problem_zh", &in.ProblemZh, old.ProblemZh)
 	keep("problem_en", &in.ProblemEn, old.ProblemEn)
 	keep("keywords", &in.Keywords, old.Keywords)
-	if !present["status"] && old.Status != "expired" {
+	if strings.TrimSpace(in.Status) == "" && old.Status != "expired" {
 		in.Status = old.Status
 	}
 	if !present["min_trl"] || in.MinTRL == 0 {

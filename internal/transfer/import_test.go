@@ -135,12 +135,15 @@ func TestImportAchievementsCSV(t *testing.T) {
 		t.Errorf("the same file again: %+v", rep)
 	}
 	short := "owner_uscc,title_zh,field,trl,modes\n" + code + ",导入的量子传感器,electronic_information,6,licence\n"
+	must(t, e.Do("PUT", "/api/v1/transfer/achievements/"+strconv.FormatInt(*rep.Results[0].ID, 10), uni, map[string]any{"owner_org_id": fudan,
+		"title_zh": "导入的量子传感器", "title_en": "Imported quantum sensor", "summary_zh": "多行\n简介", "keywords": "量子 quantum", "field": "electronic_information",
+		"trl": 5, "modes": []string{"licence", "transfer"}, "price_yuan": 1200000, "asset_ids": []int64{asset}, "status": "withdrawn"}), http.StatusOK)
 	rep = importReport(t, must(t, upload(t, e, uni, "b.csv", []byte(short), map[string]string{"kind": "achievements"}), http.StatusOK))
 	if rep.Updated != 1 || *rep.Results[0].ID != int64(a["id"].(float64)) {
 		t.Fatalf("update: %+v %s", rep, errorLines(rep))
 	}
-	a2 := must(t, e.Do("GET", "/api/v1/transfer/achievements/"+strconv.FormatInt(*rep.Results[0].ID, 10), "", nil), http.StatusOK).Map()
-	if a2["trl"].(float64) != 6 || a2["summary_zh"] != "多行\n简介" || a2["title_en"] != "Imported quantum sensor" || len(a2["asset_ids"].([]any)) != 1 || a2["price_fen"].(float64) != 120_000_000 {
+	a2 := must(t, e.Do("GET", "/api/v1/transfer/achievements/"+strconv.FormatInt(*rep.Results[0].ID, 10), uni, nil), http.StatusOK).Map()
+	if a2["trl"].(float64) != 6 || a2["summary_zh"] != "多行\n简介" || a2["title_en"] != "Imported quantum sensor" || len(a2["asset_ids"].([]any)) != 1 || a2["price_fen"].(float64) != 120_000_000 || a2["status"] != "withdrawn" {
 		t.Errorf("updated achievement %v", a2)
 	}
 	if n := count(t, e, "transfer_achievements", fudan); n != before+2 {
