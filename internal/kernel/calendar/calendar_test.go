@@ -174,9 +174,9 @@ func TestTimeZones(t *testing.T) {
 	now := time.Date(2027, 3, 20, 8, 0, 0, 0, berlin)
 	d.Now = func() time.Time { return now.UTC() }
 	res := define(t, d, calendar.Resource{Name: "Labor Berlin", TimeZone: "Europe/Berlin", SlotMinutes: 60, MinMinutes: 60, MaxMinutes: 600})
-	// Monday 2027-03-22 09:00 in Berlin (after the change to summer time
-	// on the 28th? no: before) and Monday the 29th (after): both open at
-	// 09:00 local, an hour apart in UTC.
+	// Monday 2027-03-22 09:00 in Berlin, before the change to summer time
+	// on the 28th, and Monday the 29th, after it: both open at 09:00
+	// local, 08:00 and 07:00 UTC.
 	for _, day := range []string{"2027-03-22", "2027-03-29"} {
 		s, _ := time.ParseInLocation("2006-01-02 15:04", day+" 09:00", berlin)
 		if _, err := book(d, calendar.Request{ResourceID: res, Start: s, End: s.Add(time.Hour), Status: calendar.Approved}); err != nil {
@@ -302,5 +302,57 @@ func TestValidate(t *testing.T) {
 		if e := apperr.As(err); err == nil || e.Fields[0].Field != tc.field {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestConcurrentApprovals: overlapping pending requests (which do not
+// hold their slots here) are approved at once by many writers; the
+// approved ones never overlap, and each refusal is an overlap.
+func TestConcurrentApprovals(t *testing.T) {
+	d := dbtest.Open(t)
+	fixed(d)
+	ctx := context.Background()
+	res := define(t, d, calendar.Resource{Name: "TEM", SlotMinutes: 30, MinMinutes: 30, MaxMinutes: 180})
+	var ids []int64
+	for i := range 24 {
+		s := at("2026-11-24", "09:00").Add(time.Duration(i%4) * 30 * time.Minute)
+		b, err := book(d, calendar.Request{ResourceID: res, Start: s, End: s.Add(time.Duration(1+i%3) * 30 * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, b.ID)
+	}
+	var approved, refused atomic.Int64
+	var fail atomic.Value
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := d.Tx(ctx, func(tx *sql.Tx) error { _, err := calendar.Approve(ctx, tx, d, id); return err })
+			switch {
+			case err == nil:
+				approved.Add(1)
+			case calendar.Reason(err) == calendar.ReasonOverlap:
+				refused.Add(1)
+			default:
+				fail.Store(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := fail.Load(); err != nil {
+		t.Fatal(err)
+	}
+	var overlaps, blocking int64
+	if err := d.Read.QueryRow(`SELECT COUNT(*) FROM calendar_bookings a JOIN calendar_bookings b ON a.resource_id = b.resource_id AND a.id < b.id
+		AND a.blocks AND b.blocks AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at`).Scan(&overlaps); err != nil || overlaps != 0 {
+		t.Fatalf("overlaps: %d %v", overlaps, err)
+	}
+	if err := d.Read.QueryRow(`SELECT COUNT(*) FROM calendar_bookings WHERE blocks AND status = 'approved'`).Scan(&blocking); err != nil || blocking != approved.Load() {
+		t.Fatalf("%d approved rows, %d acknowledged (%v)", blocking, approved.Load(), err)
+	}
+	if approved.Load() == 0 || refused.Load() == 0 || approved.Load()+refused.Load() != int64(len(ids)) {
+		t.Fatalf("approved %d, refused %d of %d", approved.Load(), refused.Load(), len(ids))
 	}
 }
