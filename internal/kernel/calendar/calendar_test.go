@@ -356,3 +356,58 @@ func TestConcurrentApprovals(t *testing.T) {
 		t.Fatalf("approved %d, refused %d of %d", approved.Load(), refused.Load(), len(ids))
 	}
 }
+
+// TestSeriesIn books a series inside the caller's transaction: skipped
+// dates are rolled back to their savepoints and the rest stays; the
+// caller's rollback takes the whole series away.
+func TestSeriesIn(t *testing.T) {
+	d := dbtest.Open(t)
+	fixed(d)
+	ctx := context.Background()
+	res := define(t, d, calendar.Resource{Name: "流式细胞仪", SlotMinutes: 60, MinMinutes: 60, MaxMinutes: 120})
+	if _, err := book(d, calendar.Request{ResourceID: res, Start: at("2026-11-26", "10:00"), End: at("2026-11-26", "11:00"), Status: calendar.Approved}); err != nil {
+		t.Fatal(err)
+	}
+	req := calendar.Request{ResourceID: res, Start: at("2026-11-24", "10:00"), End: at("2026-11-24", "12:00"), Status: calendar.Approved}
+	rule := calendar.Rule{Freq: "daily", Count: 7}
+	var s calendar.Series
+	run := func(commit bool) error {
+		return d.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := calendar.AddBlackout(ctx, tx, res, calendar.Blackout{Start: at("2026-11-27", "00:00"), End: at("2026-11-28", "00:00"), Reason: "停电检修"}); err != nil {
+				return err
+			}
+			var err error
+			if s, err = calendar.BookSeriesIn(ctx, tx, d, req, rule, true); err != nil {
+				return err
+			}
+			if !commit {
+				return errors.New("rolled back")
+			}
+			return nil
+		})
+	}
+	if err := run(false); err == nil {
+		t.Fatal("no rollback")
+	}
+	var n int
+	if err := d.Read.QueryRow(`SELECT COUNT(*) FROM calendar_bookings`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after the caller's rollback: %d %v", n, err)
+	}
+	if err := run(true); err != nil {
+		t.Fatal(err)
+	}
+	// Tue 24, Wed 25 booked; Thu 26 overlap; Fri 27 blackout; Sat 28, Sun
+	// 29 closed; Mon 30 booked.
+	want := map[string]string{"2026-11-26": calendar.ReasonOverlap, "2026-11-27": calendar.ReasonBlackout, "2026-11-28": calendar.ReasonClosed, "2026-11-29": calendar.ReasonClosed}
+	if len(s.Booked) != 3 || len(s.Skipped) != 4 || !s.Booked[2].Start.Equal(at("2026-11-30", "10:00")) {
+		t.Fatalf("series: %+v", s)
+	}
+	for _, k := range s.Skipped {
+		if want[k.Start.In(shanghai).Format(time.DateOnly)] != k.Reason {
+			t.Errorf("skipped %v: %s", k.Start.In(shanghai), k.Reason)
+		}
+	}
+	if err := d.Read.QueryRow(`SELECT COUNT(*) FROM calendar_bookings WHERE series_id = $1`, s.Booked[0].ID).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("stored series: %d %v", n, err)
+	}
+}

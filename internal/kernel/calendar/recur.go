@@ -122,22 +122,40 @@ type Series struct {
 	Skipped []Skip    `json:"skipped"`
 }
 
-// BookSeries books every occurrence of req under rule. With skip false it
-// is all or nothing: one transaction, refused whole with the first
-// occurrence's reason. With skip true each occurrence is its own
-// transaction and the conflicting dates are left out and reported. The
-// bookings share a series id, the first one's.
+// BookSeries books every occurrence of req under rule in one write
+// transaction of its own; see BookSeriesIn.
 func BookSeries(ctx context.Context, d *db.DB, req Request, rule Rule, skip bool) (Series, error) {
 	var out Series
-	r, err := Load(ctx, d.Read, req.ResourceID)
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = BookSeriesIn(ctx, tx, d, req, rule, skip)
+		return err
+	})
 	if err != nil {
-		return out, err
+		return Series{}, err
+	}
+	return out, nil
+}
+
+// BookSeriesIn books every occurrence of req under rule inside tx, so
+// that the caller's own records and audit go in the same transaction.
+// With skip false it is all or nothing: refused whole with the first
+// occurrence's reason (the caller rolls back). With skip true each
+// occurrence runs under a savepoint, and the ones refused (their own
+// rules, a blackout, an overlap, or a race lost to PostgreSQL's
+// constraint) are left out and reported with their reasons. The bookings
+// share a series id, the first one's.
+func BookSeriesIn(ctx context.Context, tx *sql.Tx, d *db.DB, req Request, rule Rule, skip bool) (Series, error) {
+	out := Series{Booked: []Booking{}, Skipped: []Skip{}}
+	r, err := Load(ctx, tx, req.ResourceID)
+	if err != nil {
+		return Series{}, err
 	}
 	occ, err := Expand(req.Start, req.End, rule, r.Location())
 	if err != nil {
-		return out, err
+		return Series{}, err
 	}
-	book := func(tx *sql.Tx, o Interval) (Booking, error) {
+	book := func(o Interval) (Booking, error) {
 		q := req
 		q.Start, q.End = o.Start, o.End
 		if len(out.Booked) > 0 {
@@ -152,44 +170,33 @@ func BookSeries(ctx context.Context, d *db.DB, req Request, rule Rule, skip bool
 		}
 		return b, err
 	}
-	if !skip {
-		err := d.Tx(ctx, func(tx *sql.Tx) error {
-			for _, o := range occ {
-				b, err := book(tx, o)
-				if err != nil {
-					return err
-				}
-				out.Booked = append(out.Booked, b)
-			}
-			return nil
-		})
-		if err != nil {
-			return Series{}, err
-		}
-		out.Skipped = []Skip{}
-		return out, nil
-	}
 	for _, o := range occ {
-		var b Booking
-		err := d.Tx(ctx, func(tx *sql.Tx) error {
-			var err error
-			b, err = book(tx, o)
-			return err
-		})
-		if err != nil {
-			if Reason(err) == "" {
-				return out, err
+		if !skip {
+			b, err := book(o)
+			if err != nil {
+				return Series{}, err
 			}
-			out.Skipped = append(out.Skipped, Skip{Start: o.Start, Reason: Reason(err), Error: apperr.As(err).Fields[0].Message})
+			out.Booked = append(out.Booked, b)
 			continue
 		}
-		out.Booked = append(out.Booked, b)
-	}
-	if out.Skipped == nil {
-		out.Skipped = []Skip{}
-	}
-	if out.Booked == nil {
-		out.Booked = []Booking{}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT calendar_occurrence`); err != nil {
+			return Series{}, apperr.Wrap(err, "savepoint")
+		}
+		b, err := book(o)
+		if err != nil {
+			if Reason(err) == "" {
+				return Series{}, err
+			}
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT calendar_occurrence`); rerr != nil {
+				return Series{}, apperr.Wrap(rerr, "savepoint")
+			}
+			out.Skipped = append(out.Skipped, Skip{Start: o.Start, Reason: Reason(err), Error: apperr.As(err).Fields[0].Message})
+		} else {
+			out.Booked = append(out.Booked, b)
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT calendar_occurrence`); err != nil {
+			return Series{}, apperr.Wrap(err, "savepoint")
+		}
 	}
 	return out, nil
 }
