@@ -411,3 +411,36 @@ func TestSeriesIn(t *testing.T) {
 		t.Fatalf("stored series: %d %v", n, err)
 	}
 }
+
+// TestDSTDay: a resource open round the clock in Berlin has 23 hours on
+// the day clocks go forward and 25 on the day they go back; a booking
+// over the change is as long as the time that passes.
+func TestDSTDay(t *testing.T) {
+	d := dbtest.Open(t)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	d.Now = func() time.Time { return time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC) }
+	var all []calendar.Hours
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		all = append(all, calendar.Hours{Weekday: wd, Start: 0, End: 1440})
+	}
+	res := define(t, d, calendar.Resource{Name: "Rechenzentrum", TimeZone: "Europe/Berlin", SlotMinutes: 60, MinMinutes: 60, MaxMinutes: 1440, Hours: all})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		day   string
+		hours time.Duration
+	}{{"2027-03-28", 23}, {"2027-10-31", 25}} {
+		from, _ := time.ParseInLocation(time.DateOnly, tc.day, berlin)
+		to := from.AddDate(0, 0, 1)
+		free, err := calendar.Availability(ctx, d.Read, res, from, to)
+		if err != nil || len(free) != 1 || free[0].End.Sub(free[0].Start) != tc.hours*time.Hour {
+			t.Fatalf("%s: %+v %v", tc.day, free, err)
+		}
+		// 01:00 to 04:00 local: two or four hours pass.
+		s := from.Add(time.Hour)
+		e := time.Date(from.Year(), from.Month(), from.Day(), 4, 0, 0, 0, berlin)
+		b, err := book(d, calendar.Request{ResourceID: res, Start: s, End: e, Status: calendar.Approved})
+		if err != nil || b.End.Sub(b.Start) != (tc.hours-21)*time.Hour {
+			t.Fatalf("%s over the change: %+v %v", tc.day, b, err)
+		}
+	}
+}
