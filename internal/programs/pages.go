@@ -704,6 +704,9 @@ func checkFields() []rules.Field {
 		case "uscc", "name_zh", "name_en", "park_id":
 			continue
 		}
+		if f.Person {
+			continue
+		}
 		out = append(out, f)
 	}
 	return out

@@ -71,6 +71,10 @@ type Field struct {
 	Format  Format
 	LabelZh string
 	LabelEn string
+	// Person marks the fields of a person (a talent) rather than of an
+	// enterprise: the talent modules' rule sets read them beside the
+	// employer's fields; the registry has no column for them.
+	Person bool
 }
 
 const (
@@ -80,7 +84,8 @@ const (
 
 var industryPattern = regexp.MustCompile(`^[A-T](\d{2}(\d{1,2})?)?$`)
 
-// Fields is the profile vocabulary of rules, in the registry's order.
+// Fields is the profile vocabulary of rules: the registry's enterprise
+// fields in its order, then a person's (Person).
 var Fields = []Field{
 	{Name: "uscc", Type: String, LabelZh: "统一社会信用代码", LabelEn: "Unified Social Credit Code"},
 	{Name: "name_zh", Type: String, LabelZh: "中文名称", LabelEn: "Name (Chinese)"},
@@ -106,6 +111,17 @@ var Fields = []Field{
 	{Name: "certifications", Type: Strings, Enum: []string{"hnte", "scitech_sme", "specialized_sophisticated", "little_giant"}, LabelZh: "资质认定", LabelEn: "Certifications"},
 	{Name: "innovation_score", Type: Number, Whole: true, Max: 100, Format: FormatCount, LabelZh: "创新能力评分", LabelEn: "Innovation score"},
 	{Name: "major_incident_last_year", Type: Bool, LabelZh: "上一年重大事故或违法", LabelEn: "Major incident last year"},
+
+	// A talent's own facts, for talent apartments, permanent residence and
+	// talent programs; the employer's fields above describe the employer.
+	{Name: "talent_class", Type: String, Enum: []string{"a", "b", "c"}, Person: true, LabelZh: "人才类别（工作许可）", LabelEn: "Talent class (work permit)"},
+	{Name: "born_on", Type: Date, Format: FormatDate, Person: true, LabelZh: "出生日期", LabelEn: "Date of birth"},
+	{Name: "household_size", Type: Number, Whole: true, Max: 20, Format: FormatCount, Person: true, LabelZh: "家庭人数", LabelEn: "Household size"},
+	{Name: "unit_rooms", Type: Number, Whole: true, Max: 10, Format: FormatCount, Person: true, LabelZh: "申请房型（居室数）", LabelEn: "Rooms of the flat applied for"},
+	{Name: "months_in_district", Type: Number, Whole: true, Max: 1200, Format: FormatCount, Person: true, LabelZh: "在本区工作月数", LabelEn: "Months worked in the district"},
+	{Name: "months_in_zone", Type: Number, Whole: true, Max: 1200, Format: FormatCount, Person: true, LabelZh: "在示范区连续工作月数", LabelEn: "Consecutive months worked in the demonstration zone"},
+	{Name: "salary_yuan", Type: Number, Whole: true, Max: maxMoney, Format: FormatYuan, Person: true, LabelZh: "工资性年收入(元)", LabelEn: "Annual salary (yuan)"},
+	{Name: "income_tax_yuan", Type: Number, Whole: true, Max: maxMoney, Format: FormatYuan, Person: true, LabelZh: "年缴纳个人所得税(元)", LabelEn: "Individual income tax paid a year (yuan)"},
 }
 
 // fieldIndex maps a field name to its position in Fields.
@@ -149,7 +165,7 @@ type Profile struct {
 }
 
 // maxFields bounds the vocabulary so that per-row unknown sets fit a mask.
-const maxFields = 32
+const maxFields = 40
 
 func init() {
 	if len(Fields) > maxFields {
