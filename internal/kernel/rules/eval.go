@@ -137,7 +137,11 @@ type outcome struct {
 }
 
 func (a *activation) eval(e *expr, valMasks []uint64) outcome {
-	out, _, err := e.prg.Eval(a)
+	prg, err := e.program()
+	if err != nil {
+		return outcome{mask: errBit, err: err.Error()}
+	}
+	out, _, err := prg.Eval(a)
 	if err != nil {
 		return outcome{mask: errBit, err: err.Error()}
 	}

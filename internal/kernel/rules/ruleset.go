@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -146,7 +147,11 @@ type nameRef struct {
 	idx  int
 }
 
-// expr is one compiled expression.
+// expr is one compiled expression. When the fast evaluator covers the
+// rule set, its CEL form is let go after compiling (a thousand rule sets
+// held some 50 MB of syntax trees and programs for the collector to walk)
+// and built again from the source on first use: the rule tests' reference
+// evaluation, a row the fast evaluator gives up on, a gap beyond it.
 type expr struct {
 	path   string
 	src    string
@@ -154,6 +159,60 @@ type expr struct {
 	prg    cel.Program
 	fields uint64 // profile fields it reads, by bit
 	values []int  // values it reads
+
+	env    *cel.Env // to build prg again; nil while prg is kept
+	once   sync.Once
+	prgErr error
+}
+
+// program returns the expression's CEL program, building it again when
+// it was let go.
+func (e *expr) program() (cel.Program, error) {
+	e.once.Do(func() {
+		if e.env == nil {
+			return
+		}
+		parsed, iss := e.env.Parse(e.src)
+		if iss != nil && iss.Err() != nil {
+			e.prgErr = iss.Err()
+			return
+		}
+		decimalLiterals(parsed.NativeRep())
+		checked, iss := e.env.Check(parsed)
+		if iss != nil && iss.Err() != nil {
+			e.prgErr = iss.Err()
+			return
+		}
+		e.prg, e.prgErr = e.env.Program(checked, programOptions...)
+	})
+	return e.prg, e.prgErr
+}
+
+// programOptions are the options of every expression's CEL program.
+var programOptions = []cel.ProgramOption{cel.EvalOptions(cel.OptPartialEval), cel.CostLimit(MaxRuntimeCost)}
+
+// dropCEL lets the CEL forms of the rule set's expressions go, to be
+// built again from the final environment on first use (it declares every
+// name an expression may read; those declared after a value's expression
+// were refused when it was compiled).
+func (rs *RuleSet) dropCEL() {
+	drop := func(e *expr) {
+		if e != nil {
+			e.ast, e.prg, e.env = nil, nil, rs.env
+		}
+	}
+	for _, e := range rs.values {
+		drop(e)
+	}
+	for i := range rs.criteria {
+		cr := &rs.criteria[i]
+		drop(cr.expr)
+		drop(cr.target)
+		for _, sh := range cr.show {
+			drop(sh.expr)
+		}
+	}
+	drop(rs.amount)
 }
 
 type param struct {
@@ -358,6 +417,9 @@ func Compile(s Spec) (*RuleSet, error) {
 	}
 	rs.buildEpochs()
 	rs.buildFast()
+	if rs.fast != nil {
+		rs.dropCEL()
+	}
 	return rs, nil
 }
 
@@ -599,7 +661,7 @@ func (c *compiler) expr(env *cel.Env, path, src string, want ...*cel.Type) *expr
 		c.bad(path, "1:1: may cost up to %d units, more than the limit of %d", est.Max, MaxEstimatedCost)
 		return nil
 	}
-	prg, err := env.Program(checked, cel.EvalOptions(cel.OptPartialEval), cel.CostLimit(MaxRuntimeCost))
+	prg, err := env.Program(checked, programOptions...)
 	if err != nil {
 		c.bad(path, "1:1: %v", err)
 		return nil
