@@ -114,7 +114,7 @@ var Fields = []Field{
 
 	// A talent's own facts, for talent apartments, permanent residence and
 	// talent programs; the employer's fields above describe the employer.
-	{Name: "talent_class", Type: String, Enum: []string{"a", "b", "c"}, Person: true, LabelZh: "人才类别（工作许可）", LabelEn: "Talent class (work permit)"},
+	{Name: "talent_class", Type: String, Enum: []string{"a", "b", "c", "none"}, Person: true, LabelZh: "人才类别（工作许可；none 为无外国人工作许可）", LabelEn: "Talent class (work permit; none without a foreigner's work permit)"},
 	{Name: "born_on", Type: Date, Format: FormatDate, Person: true, LabelZh: "出生日期", LabelEn: "Date of birth"},
 	{Name: "household_size", Type: Number, Whole: true, Max: 20, Format: FormatCount, Person: true, LabelZh: "家庭人数", LabelEn: "Household size"},
 	{Name: "unit_rooms", Type: Number, Whole: true, Max: 10, Format: FormatCount, Person: true, LabelZh: "申请房型（居室数）", LabelEn: "Rooms of the flat applied for"},
