@@ -18,7 +18,9 @@ import (
 // permits is a fixed table of work permits by user.
 type permits map[int64][]housing.Permit
 
-func (p permits) PermitsOf(_ context.Context, user int64) ([]housing.Permit, error) { return p[user], nil }
+func (p permits) PermitsOf(_ context.Context, user int64) ([]housing.Permit, error) {
+	return p[user], nil
+}
 
 type fixture struct {
 	t        *testing.T
