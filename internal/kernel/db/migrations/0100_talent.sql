@@ -56,7 +56,10 @@ CREATE TABLE talent_applications (
 	score_points INTEGER NOT NULL DEFAULT 0,
 	score_class TEXT NOT NULL DEFAULT '',
 	score_basis TEXT NOT NULL DEFAULT '',
-	score_json TEXT NOT NULL DEFAULT '',
+	-- The items' points, comma-separated in the order of the standard.
+	score_items TEXT NOT NULL DEFAULT '',
+	-- The day the score is as of (the table in force that day, the age).
+	score_as_of {{DATE}},
 	scored_at {{TS}},
 	decision_reasons TEXT NOT NULL DEFAULT '',
 	-- The residence-permit procedure the approval feeds.
