@@ -58,6 +58,13 @@ func loadLetterFonts() (cjk, latin []byte, err error) {
 	return cjkFont, latinFont, letterFontErr
 }
 
+// PrintFonts are the letter's TrueType fonts (Chinese, Latin) and the
+// test of which a rune is set in, for other printed documents.
+func PrintFonts() (cjkTTF, latinTTF []byte, isCJK func(rune) bool, err error) {
+	cjkTTF, latinTTF, err = loadLetterFonts()
+	return cjkTTF, latinTTF, cjk, err
+}
+
 // cjk reports whether r is set in the Chinese font: ideographs, CJK
 // punctuation, kana and full-width forms; everything else is Latin.
 func cjk(r rune) bool {
