@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"rainforest/internal/events"
 	"rainforest/internal/finance"
 	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
@@ -58,6 +59,8 @@ type App struct {
 	Finance *finance.Service
 	// Instruments are the shared instruments (module M5).
 	Instruments *instruments.Service
+	// Events are the events of module M9.
+	Events *events.Service
 	UI          *ui.Renderer
 
 	cfg     Config
@@ -99,6 +102,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Vouchers = &vouchers.Service{DB: d, Rules: programRules{a}, Notifier: a.Notifier}
 	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Notifier: a.Notifier}
 	a.Instruments = &instruments.Service{DB: d, Notifier: a.Notifier}
+	a.Events = &events.Service{DB: d, Notifier: a.Notifier}
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
 		return finance.Encumbrance(ctx, q, asset)
 	}
@@ -110,7 +114,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates())
 	if err != nil {
 		return nil, err
 	}

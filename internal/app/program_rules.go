@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
+	"rainforest/internal/finance"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/rules"
 	"rainforest/internal/programs"
@@ -44,6 +47,30 @@ func (v programRules) Eligible(ctx context.Context, orgID int64, ref string) (st
 		}
 	}
 	return string(res.Status), strings.Join(zh, "；"), strings.Join(en, "; "), nil
+}
+
+// Program is what the finance module needs of a program.
+func (v programRules) Program(ctx context.Context, ref string) (finance.ProgramRef, error) {
+	p, err := v.a.Programs.Get(ctx, system, ref)
+	if err != nil {
+		return finance.ProgramRef{}, err
+	}
+	out := finance.ProgramRef{ID: p.ID, Slug: p.Slug, TitleZh: p.TitleZh, TitleEn: p.TitleEn}
+	if p.OwnerOrgID != nil {
+		out.OwnerOrgID = *p.OwnerOrgID
+	}
+	return out, nil
+}
+
+// Budget opens the program's budget account, funded up to its budget,
+// for the finance module's interest subsidies.
+func (v programRules) Budget(ctx context.Context, tx *sql.Tx, programID int64) (int64, error) {
+	p, err := v.a.Programs.Get(ctx, system, strconv.FormatInt(programID, 10))
+	if err != nil {
+		return 0, err
+	}
+	a, err := v.a.Programs.BudgetAccount(ctx, tx, &p)
+	return a.ID, err
 }
 
 var shanghai = time.FixedZone("CST", 8*3600)

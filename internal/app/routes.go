@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"rainforest/internal/events"
 	"rainforest/internal/finance"
 	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
@@ -44,6 +45,7 @@ func (a *App) Routes() []Route {
 	vAPI, vPages := &vouchers.API{S: a.Vouchers}, &vouchers.Pages{S: a.Vouchers, UI: a.UI}
 	fAPI, fPages := &finance.API{S: a.Finance}, &finance.Pages{S: a.Finance, UI: a.UI}
 	iAPI, iPages := &instruments.API{S: a.Instruments}, &instruments.Pages{S: a.Instruments, UI: a.UI}
+	evAPI, evPages := &events.API{S: a.Events}, &events.Pages{S: a.Events, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -213,6 +215,22 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/instrument-utilisation", iAPI.Utilisation},
 		{"GET", "/api/v1/instrument-indicators", iAPI.Indicators},
 		{"GET", "/api/v1/instrument-feeds", iAPI.Feeds},
+		{"GET", "/api/v1/events", evAPI.List},
+		{"POST", "/api/v1/events", evAPI.Create},
+		{"GET", "/api/v1/events/mine", evAPI.Mine},
+		{"GET", "/api/v1/events/feed", evAPI.Feed},
+		{"GET", "/api/v1/events/activity", evAPI.Activity},
+		{"GET", "/api/v1/events/{id}", evAPI.Get},
+		{"PUT", "/api/v1/events/{id}", evAPI.Put},
+		{"POST", "/api/v1/events/{id}/status", evAPI.Status},
+		{"POST", "/api/v1/events/{id}/registrations", evAPI.Register},
+		{"GET", "/api/v1/events/{id}/registrations", evAPI.Registrants},
+		{"POST", "/api/v1/events/{id}/registrations/{reg}/cancel", evAPI.CancelRegistration},
+		{"POST", "/api/v1/events/{id}/check-ins", evAPI.CheckIn},
+		{"PUT", "/api/v1/events/{id}/preferences", evAPI.Preferences},
+		{"POST", "/api/v1/events/{id}/pairing", evAPI.Pair},
+		{"GET", "/api/v1/events/{id}/pairing", evAPI.Grid},
+		{"GET", "/api/v1/events/{id}/schedule", evAPI.Schedule},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -318,6 +336,23 @@ func (a *App) Routes() []Route {
 		{"POST", "/instrument-bookings/{id}/act", iPages.Act},
 		{"GET", "/ical/instruments/{file}", iAPI.InstrumentICS},
 		{"GET", "/ical/users/{file}", iAPI.UserICS},
+		{"GET", "/events", evPages.List},
+		{"POST", "/events", evPages.Create},
+		{"GET", "/events/calendar", evPages.Calendar},
+		{"GET", "/events/new", evPages.New},
+		{"GET", "/events/mine", evPages.Mine},
+		{"GET", "/events/{id}", evPages.Event},
+		{"POST", "/events/{id}/register", evPages.Register},
+		{"POST", "/events/{id}/cancel-registration", evPages.Cancel},
+		{"GET", "/events/{id}/manage", evPages.Manage},
+		{"POST", "/events/{id}/edit", evPages.Edit},
+		{"POST", "/events/{id}/status", evPages.Status},
+		{"POST", "/events/{id}/check-in", evPages.CheckIn},
+		{"GET", "/events/{id}/matchmaking", evPages.Matchmaking},
+		{"POST", "/events/{id}/preferences", evPages.Preferences},
+		{"POST", "/events/{id}/pairing", evPages.Pair},
+		{"GET", "/ical/events/{file}", evAPI.EventICS},
+		{"GET", "/ical/event-feeds/{file}", evAPI.UserICS},
 		{"GET", "/orgs/{id}", regPages.Org},
 		{"GET", "/orgs/{id}/edit", regPages.Edit},
 		{"POST", "/orgs/{id}/edit", regPages.SaveEdit},

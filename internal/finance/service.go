@@ -23,6 +23,7 @@ type Service struct {
 	DB       *db.DB
 	Registry *registry.Service
 	Rules    Rules
+	Programs Programs
 	Notifier *notify.Notifier
 }
 
@@ -575,7 +576,7 @@ func (s *Service) Repay(ctx context.Context, p *auth.Principal, id int64, amount
 		if amountFen > owed {
 			return apperr.Field("amount_fen", "is more than the %s still owed", yuanText(owed))
 		}
-		left, principalPaid := amountFen, int64(0)
+		left, principalPaid, interestPaid := amountFen, int64(0), int64(0)
 		for _, x := range is {
 			if left == 0 {
 				break
@@ -585,6 +586,7 @@ func (s *Service) Repay(ctx context.Context, p *auth.Principal, id int64, amount
 			// Interest first, then principal.
 			interestLeft := max(x.interest-x.paid, 0)
 			principalPaid += max(pay-interestLeft, 0)
+			interestPaid += min(pay, interestLeft)
 			var paidAt any
 			if pay == due {
 				paidAt = paidOn
@@ -597,8 +599,13 @@ func (s *Service) Repay(ctx context.Context, p *auth.Principal, id int64, amount
 		if _, err := tx.ExecContext(ctx, `UPDATE loans SET outstanding_fen = outstanding_fen - $1, version = version + 1, updated_at = $2 WHERE id = $3`, principalPaid, s.DB.Now(), id); err != nil {
 			return apperr.Wrap(err, "outstanding")
 		}
+		// The repayment record is the evidence interest subsidies are paid on.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO loan_repayments (loan_id, paid_on, amount_fen, interest_fen, principal_fen, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			id, paidOn, amountFen, interestPaid, principalPaid, s.DB.Now()); err != nil {
+			return apperr.Wrap(err, "repayment record")
+		}
 		if err := audit.Record(ctx, tx, s.DB.Now(), audit.Change{OrgID: l.OrgID, Action: "repay", Entity: "loan", EntityID: strconv.FormatInt(id, 10),
-			After: map[string]any{"amount_fen": amountFen, "principal_fen": principalPaid, "paid_on": paidOn}}); err != nil {
+			After: map[string]any{"amount_fen": amountFen, "principal_fen": principalPaid, "interest_fen": interestPaid, "paid_on": paidOn}}); err != nil {
 			return err
 		}
 		if amountFen == owed {

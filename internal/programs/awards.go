@@ -224,6 +224,13 @@ func (s *Service) budgetAccounts(ctx context.Context, tx *sql.Tx, prog *Program)
 	return l.Account(ctx, tx, budget.ID)
 }
 
+// BudgetAccount opens a program's budget account inside tx, funded up to
+// its budget, for the other modules that pay from it (the finance
+// module's interest subsidies).
+func (s *Service) BudgetAccount(ctx context.Context, tx *sql.Tx, prog *Program) (ledger.Account, error) {
+	return s.budgetAccounts(ctx, tx, prog)
+}
+
 // reserveAward writes the award of an approval and sets its amount aside
 // on the program's budget: a budget is never overspent, also when many
 // officers approve at once (the ledger's conditional update decides).
