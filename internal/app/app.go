@@ -13,6 +13,7 @@ import (
 
 	"rainforest/internal/events"
 	"rainforest/internal/finance"
+	"rainforest/internal/incubation"
 	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
 	"rainforest/internal/kernel/auth"
@@ -59,9 +60,11 @@ type App struct {
 	Finance *finance.Service
 	// Instruments are the shared instruments (module M5).
 	Instruments *instruments.Service
+	// Incubation is incubators and their tenants (module M9).
+	Incubation *incubation.Service
 	// Events are the events of module M9.
 	Events *events.Service
-	UI          *ui.Renderer
+	UI     *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -102,6 +105,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Vouchers = &vouchers.Service{DB: d, Rules: programRules{a}, Notifier: a.Notifier}
 	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Notifier: a.Notifier}
 	a.Instruments = &instruments.Service{DB: d, Notifier: a.Notifier}
+	a.Incubation = &incubation.Service{DB: d, Notifier: a.Notifier, Programs: incubationPrograms{a}}
 	a.Events = &events.Service{DB: d, Notifier: a.Notifier}
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
 		return finance.Encumbrance(ctx, q, asset)
@@ -114,7 +118,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), incubation.Templates(), events.Templates())
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"rainforest/internal/events"
 	"rainforest/internal/finance"
+	"rainforest/internal/incubation"
 	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
 	"rainforest/internal/programs"
@@ -45,6 +46,7 @@ func (a *App) Routes() []Route {
 	vAPI, vPages := &vouchers.API{S: a.Vouchers}, &vouchers.Pages{S: a.Vouchers, UI: a.UI}
 	fAPI, fPages := &finance.API{S: a.Finance}, &finance.Pages{S: a.Finance, UI: a.UI}
 	iAPI, iPages := &instruments.API{S: a.Instruments}, &instruments.Pages{S: a.Instruments, UI: a.UI}
+	incAPI, incPages := &incubation.API{S: a.Incubation}, &incubation.Pages{S: a.Incubation, UI: a.UI}
 	evAPI, evPages := &events.API{S: a.Events}, &events.Pages{S: a.Events, UI: a.UI}
 	return []Route{
 		// Operations.
@@ -215,6 +217,27 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/instrument-utilisation", iAPI.Utilisation},
 		{"GET", "/api/v1/instrument-indicators", iAPI.Indicators},
 		{"GET", "/api/v1/instrument-feeds", iAPI.Feeds},
+		{"GET", "/api/v1/incubation/carriers", incAPI.Catalog},
+		{"POST", "/api/v1/incubation/carriers", incAPI.Create},
+		{"GET", "/api/v1/incubation/carriers/{id}", incAPI.Get},
+		{"PUT", "/api/v1/incubation/carriers/{id}", incAPI.Put},
+		{"GET", "/api/v1/incubation/carriers/{id}/figures", incAPI.Figures},
+		{"GET", "/api/v1/incubation/carriers/{id}/tenants", incAPI.Tenants},
+		{"GET", "/api/v1/incubation/carriers/{id}/notes", incAPI.Notes},
+		{"POST", "/api/v1/incubation/carriers/{id}/notes", incAPI.Annotate},
+		{"POST", "/api/v1/incubation/carriers/{id}/applications", incAPI.Apply},
+		{"GET", "/api/v1/incubation/operated", incAPI.Operated},
+		{"GET", "/api/v1/incubation/applications", incAPI.Applications},
+		{"GET", "/api/v1/incubation/applications/{id}", incAPI.GetApplication},
+		{"POST", "/api/v1/incubation/applications/{id}/actions", incAPI.Act},
+		{"GET", "/api/v1/incubation/teams", incAPI.Teams},
+		{"POST", "/api/v1/incubation/teams", incAPI.CreateTeam},
+		{"GET", "/api/v1/incubation/tenancies", incAPI.Tenancies},
+		{"GET", "/api/v1/incubation/tenancies/{id}", incAPI.GetTenancy},
+		{"POST", "/api/v1/incubation/tenancies/{id}/leases", incAPI.Lease},
+		{"POST", "/api/v1/incubation/tenancies/{id}/exit", incAPI.Leave},
+		{"POST", "/api/v1/incubation/tenancies/{id}/investments", incAPI.Invest},
+		{"GET", "/api/v1/incubation/figures", incAPI.Overview},
 		{"GET", "/api/v1/events", evAPI.List},
 		{"POST", "/api/v1/events", evAPI.Create},
 		{"GET", "/api/v1/events/mine", evAPI.Mine},
@@ -336,6 +359,20 @@ func (a *App) Routes() []Route {
 		{"POST", "/instrument-bookings/{id}/act", iPages.Act},
 		{"GET", "/ical/instruments/{file}", iAPI.InstrumentICS},
 		{"GET", "/ical/users/{file}", iAPI.UserICS},
+		{"GET", "/incubation", incPages.Catalog},
+		{"POST", "/incubation/carriers", incPages.Create},
+		{"GET", "/incubation/carriers/{id}", incPages.Carrier},
+		{"POST", "/incubation/carriers/{id}/edit", incPages.Edit},
+		{"POST", "/incubation/carriers/{id}/apply", incPages.Apply},
+		{"POST", "/incubation/carriers/{id}/notes", incPages.Annotate},
+		{"GET", "/incubation/queue", incPages.Queue},
+		{"POST", "/incubation/applications/{id}/act", incPages.Act},
+		{"GET", "/incubation/mine", incPages.Mine},
+		{"POST", "/incubation/teams", incPages.CreateTeam},
+		{"POST", "/incubation/tenancies/{id}/leases", incPages.Lease},
+		{"POST", "/incubation/tenancies/{id}/exit", incPages.Leave},
+		{"POST", "/incubation/tenancies/{id}/investments", incPages.Invest},
+		{"GET", "/incubation/overview", incPages.Overview},
 		{"GET", "/events", evPages.List},
 		{"POST", "/events", evPages.Create},
 		{"GET", "/events/calendar", evPages.Calendar},

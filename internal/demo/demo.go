@@ -41,6 +41,7 @@ var Accounts = []Account{
 	{"bank@demo.local", "上海银行 周婷 Zhou Ting", "", "bank-bos-jingan", auth.OrgMember, "sci-tech loans, Bank of Shanghai Jing'an branch"},
 	{"lab@demo.local", "计量院 孙伟 Sun Wei", "", "simt", auth.OrgOwner, "shared-instrument lab, Shanghai Institute of Measurement and Testing Technology"},
 	{"broker@demo.local", "技术交易所 刘洋 Liu Yang", "", "tech-exchange", auth.OrgMember, "technology broker, Shanghai Technology Exchange"},
+	{"incubator@demo.local", "杨浦创业中心 吴芳 Wu Fang", "", "yangpu-center", auth.OrgOwner, "operator of the Yangpu Technology Entrepreneurship Center's incubators"},
 	{"talent@demo.local", "Anna Müller", "", "", "", "foreign chief engineer looking for a work permit and a talent flat"},
 }
 
