@@ -14,6 +14,7 @@ import (
 	"rainforest/internal/events"
 	"rainforest/internal/finance"
 	"rainforest/internal/incubation"
+	"rainforest/internal/indicators"
 	"rainforest/internal/instruments"
 	"rainforest/internal/ip"
 	"rainforest/internal/kernel/auth"
@@ -26,6 +27,7 @@ import (
 	"rainforest/internal/programs/match"
 	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
+	"rainforest/internal/servicedesk"
 	"rainforest/internal/transfer"
 	"rainforest/internal/vouchers"
 )
@@ -60,11 +62,15 @@ type App struct {
 	Finance *finance.Service
 	// Instruments are the shared instruments (module M5).
 	Instruments *instruments.Service
-	// Incubation is incubators and their tenants (module M9).
-	Incubation *incubation.Service
 	// Events are the events of module M9.
 	Events *events.Service
-	UI     *ui.Renderer
+	// Indicators are the ecosystem's figures (module M10).
+	Indicators *indicators.Service
+	// Desk is the government-enterprise service desk (module M11).
+	Desk *servicedesk.Service
+	// Incubation is incubators and their tenants (module M9).
+	Incubation *incubation.Service
+	UI         *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -103,10 +109,17 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Transfer = &transfer.Service{DB: d, Registry: a.Registry, IP: a.IP, Notifier: a.Notifier}
 	a.Registry.OnChange(a.Transfer.OrgChanged)
 	a.Vouchers = &vouchers.Service{DB: d, Rules: programRules{a}, Notifier: a.Notifier}
-	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Notifier: a.Notifier}
+	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Programs: programRules{a}, Notifier: a.Notifier}
 	a.Instruments = &instruments.Service{DB: d, Notifier: a.Notifier}
-	a.Incubation = &incubation.Service{DB: d, Notifier: a.Notifier, Programs: incubationPrograms{a}}
 	a.Events = &events.Service{DB: d, Notifier: a.Notifier}
+	desk, derr := servicedesk.New(d, a.Notifier)
+	if derr != nil {
+		return nil, derr
+	}
+	a.Desk = desk
+	a.Incubation = &incubation.Service{DB: d, Notifier: a.Notifier, Programs: incubationPrograms{a}}
+	a.Indicators = indicators.New(d)
+	a.Registry.OnChange(a.Indicators.OrgChanged)
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
 		return finance.Encumbrance(ctx, q, asset)
 	}
@@ -118,7 +131,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), incubation.Templates(), events.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates(), indicators.Templates(), incubation.Templates(), servicedesk.Templates())
 	if err != nil {
 		return nil, err
 	}
