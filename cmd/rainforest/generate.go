@@ -11,9 +11,10 @@ import (
 )
 
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("generate", "--enterprises N [--seed S] [--db DSN]", stderr)
+	fs := newFlags("generate", "--enterprises N [--seed S] [--activity-months M] [--db DSN]", stderr)
 	n := fs.Int("enterprises", 0, "how many enterprises to generate (required; other kinds of organization are added in proportion)")
 	seed := fs.Uint64("seed", 1, "seed: the same seed makes the same city")
+	months := fs.Int("activity-months", 0, "also write this many months of activity (patents, contracts, deals, instrument bookings, vouchers, loans, awards) up to now")
 	dsn := dbFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -46,5 +47,17 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	el := time.Since(start)
 	fmt.Fprintf(stdout, "generated %d organizations (%d enterprises, seed %d) in %.1f s\n", g.Count(), *n, *seed, el.Seconds())
+	if *months > 0 {
+		start = time.Now()
+		counts, err := synth.WriteActivity(ctx, d, synth.Activity{Months: *months, Seed: *seed})
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, c := range counts {
+			total += c
+		}
+		fmt.Fprintf(stdout, "generated %d months of activity (%d records) in %.1f s\n", *months, total, time.Since(start).Seconds())
+	}
 	return nil
 }

@@ -94,6 +94,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go a.Match.Worker(ctx, 5*time.Second, log)
 	// Mark fulfilled obligations at start and daily.
 	go a.Obligations.Worker(ctx, 24*time.Hour, log)
+	// Keep the indicators' cache in step with their sources.
+	go a.Indicators.Start(ctx)
 	log.Info("listening", "addr", "http://"+ln.Addr().String(), "db", d.Dialect, "ready_ms", time.Since(start).Milliseconds())
 	fmt.Fprintf(stdout, "Rainforest is ready at http://%s\n", ln.Addr())
 	select {
