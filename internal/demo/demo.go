@@ -43,6 +43,7 @@ var Accounts = []Account{
 	{"broker@demo.local", "技术交易所 刘洋 Liu Yang", "", "tech-exchange", auth.OrgMember, "technology broker, Shanghai Technology Exchange"},
 	{"incubator@demo.local", "杨浦创业中心 吴芳 Wu Fang", "", "yangpu-center", auth.OrgOwner, "operator of the Yangpu Technology Entrepreneurship Center's incubators"},
 	{"talent@demo.local", "Anna Müller", "", "", "", "foreign chief engineer looking for a work permit and a talent flat"},
+	{"investor@demo.local", "徐汇天使 吴昊 Wu Hao", "", "xuhui-angel", auth.OrgMember, "fund manager, Xuhui Angel Investment Guiding Fund"},
 }
 
 type park struct{ slug, zh, en, district string }
