@@ -70,6 +70,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err == nil {
 			err = demo.SeedInstruments(ctx, d, a.Instruments)
 		}
+		if err == nil {
+			err = demo.SeedServiceDesk(ctx, d, a.Desk)
+		}
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -94,6 +97,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go a.Match.Worker(ctx, 5*time.Second, log)
 	// Mark fulfilled obligations at start and daily.
 	go a.Obligations.Worker(ctx, 24*time.Hour, log)
+	// Escalate overdue service-desk requests every five minutes.
+	go a.Desk.Worker(ctx, 5*time.Minute, log)
 	// Keep the indicators' cache in step with their sources.
 	go a.Indicators.Start(ctx)
 	log.Info("listening", "addr", "http://"+ln.Addr().String(), "db", d.Dialect, "ready_ms", time.Since(start).Milliseconds())

@@ -450,3 +450,5 @@ func (r Request) Stars() int {
 	}
 	return *r.Rating
 }
+
+func (in LevelInput) toLevel() Level { return Level{Amount: in.Amount, Unit: in.Unit} }
