@@ -16,6 +16,7 @@ import (
 	"rainforest/internal/programs/opendata"
 	"rainforest/internal/registry"
 	"rainforest/internal/servicedesk"
+	"rainforest/internal/talent"
 	"rainforest/internal/transfer"
 	"rainforest/internal/vouchers"
 )
@@ -52,6 +53,7 @@ func (a *App) Routes() []Route {
 	dAPI, dPages := &servicedesk.API{S: a.Desk}, &servicedesk.Pages{S: a.Desk, UI: a.UI}
 	incAPI, incPages := &incubation.API{S: a.Incubation}, &incubation.Pages{S: a.Incubation, UI: a.UI}
 	indAPI, indPages := &indicators.API{S: a.Indicators}, &indicators.Pages{S: a.Indicators, UI: a.UI}
+	talAPI, talPages := &talent.API{S: a.Talent}, &talent.Pages{S: a.Talent, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -322,6 +324,23 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/desk/promises", dAPI.Promises},
 		{"POST", "/api/v1/desk/promises/{id}/done", dAPI.Done},
 		{"GET", "/api/v1/desk/figures", dAPI.Figures},
+		// Foreign-talent work permits (module M8).
+		{"GET", "/api/v1/talent/tables", talAPI.Tables},
+		{"POST", "/api/v1/talent/tables", talAPI.AddTable},
+		{"GET", "/api/v1/talent/tables/{id}", talAPI.GetTable},
+		{"POST", "/api/v1/talent/rescore", talAPI.Rescore},
+		{"GET", "/api/v1/talent/applications", talAPI.List},
+		{"POST", "/api/v1/talent/applications", talAPI.Create},
+		{"GET", "/api/v1/talent/applications/{id}", talAPI.Get},
+		{"PUT", "/api/v1/talent/applications/{id}", talAPI.Update},
+		{"POST", "/api/v1/talent/applications/{id}/actions", talAPI.Act},
+		{"GET", "/api/v1/talent/applications/{id}/score", talAPI.Score},
+		{"POST", "/api/v1/talent/applications/{id}/documents", talAPI.Upload},
+		{"GET", "/api/v1/talent/applications/{id}/documents/{doc}", talAPI.Download},
+		{"POST", "/api/v1/talent/applications/{id}/residence", talAPI.Residence},
+		{"GET", "/api/v1/talent/permits", talAPI.Permits},
+		{"POST", "/api/v1/talent/permits/{id}/renew", talAPI.Renew},
+		{"GET", "/api/v1/talent/report", talAPI.Report},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -551,6 +570,22 @@ func (a *App) Routes() []Route {
 		{"POST", "/desk/settings/levels", dPages.SaveLevel},
 		{"POST", "/desk/settings/leads", dPages.SaveLead},
 		{"GET", "/desk/figures", dPages.Figures},
+		{"GET", "/talent", talPages.Home},
+		{"GET", "/talent/applications/new", talPages.New},
+		{"POST", "/talent/applications", talPages.Create},
+		{"GET", "/talent/applications/{id}", talPages.Application},
+		{"GET", "/talent/applications/{id}/edit", talPages.Edit},
+		{"POST", "/talent/applications/{id}", talPages.Update},
+		{"POST", "/talent/applications/{id}/act", talPages.Act},
+		{"POST", "/talent/applications/{id}/documents", talPages.Upload},
+		{"GET", "/talent/applications/{id}/documents/{doc}", talPages.Download},
+		{"POST", "/talent/applications/{id}/residence", talPages.Residence},
+		{"POST", "/talent/permits/{id}/renew", talPages.Renew},
+		{"GET", "/talent/queue", talPages.Queue},
+		{"GET", "/talent/tables", talPages.Tables},
+		{"POST", "/talent/tables", talPages.AddTable},
+		{"POST", "/talent/rescore", talPages.Rescore},
+		{"GET", "/talent/report", talPages.Report},
 		{"GET", "/static/", a.UI.Static.ServeHTTP},
 	}
 }

@@ -88,7 +88,7 @@ func required(kind string, p *Profile, t *Points) []string {
 	if p.RecognisedAchievement {
 		out = append(out, "achievement")
 	}
-	if t != nil && p.SalaryYuan >= t.LocalAverageSalaryYuan*int64(t.ClassBSalaryMultiple) {
+	if t != nil && p.SalaryYuan >= t.LocalAverageSalaryYuan*int64(t.ClassASalaryMultiple) {
 		out = append(out, "salary")
 	}
 	return out

@@ -118,6 +118,8 @@ type Report struct {
 	Classes map[string]int `json:"classes"`
 	Open    map[string]int `json:"open"`
 	Valid   int            `json:"valid"`
+	// Peak is the largest month's total (at least 1), for the chart.
+	Peak int `json:"peak"`
 }
 
 // Report counts the permits by the month they start and their class, over
@@ -131,7 +133,7 @@ func (s *Service) Report(ctx context.Context, months int) (Report, error) {
 	}
 	today := s.today()
 	since := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1-months, 0)
-	r := Report{Months: []MonthClass{}, Classes: map[string]int{"A": 0, "B": 0, "C": 0}, Open: map[string]int{}}
+	r := Report{Months: []MonthClass{}, Classes: map[string]int{"A": 0, "B": 0, "C": 0}, Open: map[string]int{}, Peak: 1}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT valid_from, class FROM talent_permits WHERE valid_from >= $1`, since.Format(time.DateOnly))
 	type rc struct {
 		from  db.Date
@@ -166,6 +168,7 @@ func (s *Service) Report(ctx context.Context, months int) (Report, error) {
 			mc.C++
 		}
 		mc.Total++
+		r.Peak = max(r.Peak, mc.Total)
 		r.Classes[v.class]++
 	}
 	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM talent_permits WHERE status = 'valid' AND valid_to >= $1`, today.Format(time.DateOnly)).Scan(&r.Valid); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rainforest/internal/kernel/apperr"
+	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 )
 
@@ -102,4 +103,19 @@ func loadPermit(ctx context.Context, q Querier, id int64, asOf time.Time) (Permi
 		return p, apperr.New(apperr.NotFound, "no work permit %d", id)
 	}
 	return p, apperr.Wrap(err, "work permit")
+}
+
+// MyPermits lists the permits p holds and those of the organizations p
+// belongs to, newest first.
+func (s *Service) MyPermits(ctx context.Context, p *auth.Principal) ([]PermitSummary, error) {
+	if p == nil {
+		return nil, apperr.New(apperr.Unauthorized, "sign in")
+	}
+	var args db.Args
+	where := "talent_user_id = " + args.Add(p.UserID)
+	if ids := p.OrgIDs(); len(ids) > 0 {
+		where += " OR employer_org_id IN (" + db.List(&args, ids) + ")"
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+permitCols+` FROM talent_permits WHERE `+where+` ORDER BY valid_from DESC, id DESC LIMIT 500`, args...)
+	return collectPermits(rows, err, s.today())
 }

@@ -69,7 +69,7 @@ func (s *Service) AddTable(ctx context.Context, p *auth.Principal, in TableInput
 	if err != nil {
 		return t, RescoreResult{}, err
 	}
-	var res RescoreResult
+	res := RescoreResult{Classes: map[string]int{}}
 	if t.EffectiveFrom <= s.today().Format(time.DateOnly) {
 		res, err = s.rescore(ctx, "", p)
 	}
