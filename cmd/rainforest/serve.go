@@ -71,6 +71,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			err = demo.SeedInstruments(ctx, d, a.Instruments)
 		}
 		if err == nil {
+			err = demo.SeedEvents(ctx, d, a.Events)
+		}
+		if err == nil {
 			err = demo.SeedServiceDesk(ctx, d, a.Desk)
 		}
 		if err != nil {
