@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -28,7 +29,6 @@ import (
 	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
 	"rainforest/internal/servicedesk"
-	"rainforest/internal/talent"
 	"rainforest/internal/transfer"
 	"rainforest/internal/vouchers"
 )
@@ -71,8 +71,6 @@ type App struct {
 	Desk *servicedesk.Service
 	// Incubation is incubators and their tenants (module M9).
 	Incubation *incubation.Service
-	// Talent is foreign-talent work permits (module M8).
-	Talent *talent.Service
 	UI         *ui.Renderer
 
 	cfg     Config
@@ -121,8 +119,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Desk = desk
 	a.Incubation = &incubation.Service{DB: d, Notifier: a.Notifier, Programs: incubationPrograms{a}}
-	a.Indicators = indicators.New(d)
-	a.Talent = &talent.Service{DB: d, Notifier: a.Notifier}
+	a.Indicators = indicators.New(d, append(indicators.Events(a.Events), indicators.Incubation(a.Incubation, func() time.Time { return d.Now() })...)...)
 	a.Registry.OnChange(a.Indicators.OrgChanged)
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
 		return finance.Encumbrance(ctx, q, asset)
@@ -131,15 +128,11 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	// The national programs every installation carries (idempotent).
-	// The 2017 work-permit points table (idempotent).
-	if err := a.Talent.EnsureStandard(context.Background()); err != nil {
-		return nil, err
-	}
 	if err := a.Programs.EnsureBuiltin(context.Background()); err != nil {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates(), indicators.Templates(), incubation.Templates(), servicedesk.Templates(), talent.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates(), indicators.Templates(), incubation.Templates(), servicedesk.Templates())
 	if err != nil {
 		return nil, err
 	}

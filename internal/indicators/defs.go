@@ -11,7 +11,7 @@ const orgArea = `COALESCE(NULLIF(o.registered_district, ''), 'unassigned')`
 // dashboards show them. Each reads its module's tables with one grouped
 // query: area, month, value.
 func Definitions() []*Definition {
-	return []*Definition{
+	return append([]*Definition{
 		{
 			ID: "hnte-enterprises", Module: "registry", Kind: Snapshot, Dimension: ByDistrict, Unit: "count", Scale: 1,
 			TitleZh: "高新技术企业", TitleEn: "High and new technology enterprises",
@@ -169,7 +169,7 @@ func Definitions() []*Definition {
 					WHERE journal_id IS NOT NULL AND paid_on IS NOT NULL GROUP BY 1, 2`)
 			},
 		},
-	}
+	}, deskAndTalent...)
 }
 
 // certified counts the enterprises holding a certification, now.

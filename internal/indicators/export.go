@@ -26,6 +26,9 @@ func (d *Definition) Figure(v int64) string {
 		}
 		return s
 	}
+	if d.Scale == 10 {
+		return strconv.FormatFloat(float64(v)/10, 'f', 1, 64)
+	}
 	return strconv.FormatFloat(float64(v)/float64(d.Scale), 'f', 2, 64)
 }
 

@@ -180,11 +180,17 @@ func (s *Service) recompute(ctx context.Context, c *calc, def *Definition, mark 
 	compute := func(q queryer) ([]Point, error) {
 		cc := *c
 		cc.q = q
-		ps, err := def.compute(ctx, &cc)
+		var ps []Point
+		var err error
+		if def.compute != nil {
+			ps, err = def.compute(ctx, &cc)
+		} else {
+			ps, err = def.Source(ctx, c.month)
+		}
 		if err != nil {
 			return nil, apperr.Wrap(err, "indicator "+def.ID)
 		}
-		if def.Kind != Ratio {
+		if def.Kind != Ratio && !def.OwnCity {
 			ps = withCity(ps)
 		}
 		return ps, nil

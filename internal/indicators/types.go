@@ -62,6 +62,13 @@ type Definition struct {
 	After []string `json:"-"`
 	// Hooked figures are also kept exact by the registry's change hook.
 	Hooked bool `json:"-"`
+	// OwnCity figures give the city's value themselves (rates), rather
+	// than the sum of the areas.
+	OwnCity bool `json:"-"`
+	// Source computes the figures with another module's read function,
+	// for a definition without a query of its own: the points up to the
+	// current month.
+	Source func(ctx context.Context, month string) ([]Point, error) `json:"-"`
 	// cert is the certification a hooked figure counts.
 	cert    string
 	compute func(ctx context.Context, c *calc) ([]Point, error)
