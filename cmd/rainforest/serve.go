@@ -74,6 +74,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			err = demo.SeedEvents(ctx, d, a.Events)
 		}
 		if err == nil {
+			err = demo.SeedIncubation(ctx, d, a.Incubation)
+		}
+		if err == nil {
 			err = demo.SeedServiceDesk(ctx, d, a.Desk)
 		}
 		if err != nil {
