@@ -36,6 +36,10 @@ type Service struct {
 	Workers int
 	// ChunkSize is how many enterprises are laid out per batch (default 65536).
 	ChunkSize int
+	// OnEligible, when set, hears inside the writing transaction which
+	// enterprises with members became eligible for a program, as they are
+	// notified (the incubation module tells their carriers' operators).
+	OnEligible func(ctx context.Context, tx *sql.Tx, p programs.Program, orgs []int64) error
 }
 
 // system reads every program and every profile; it shows nothing to anyone.
@@ -648,6 +652,11 @@ func (s *Service) store(ctx context.Context, res result, asOf time.Time, orgID i
 		}
 		for ; i < len(old); i++ {
 			if err := remove(old[i]); err != nil {
+				return err
+			}
+		}
+		if s.OnEligible != nil && len(becameEligible) > 0 {
+			if err := s.OnEligible(ctx, tx, p, becameEligible); err != nil {
 				return err
 			}
 		}
