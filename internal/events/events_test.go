@@ -314,4 +314,27 @@ func TestPages(t *testing.T) {
 	}
 	must(t, o.Get("/events/new"), http.StatusOK)
 	must(t, b.Get(fmt.Sprintf("/events/%d/manage", ev)), http.StatusForbidden)
+
+	// The organiser's forms: a new draft, its edit, publishing.
+	form := url.Values{"organiser_org_id": {fmt.Sprint(c.yunshan)}, "kind": {"competition"}, "title_zh": {"云杉杯工业软件创新大赛"}, "venue": {"静安区"},
+		"district": {"jingan"}, "starts_at": {"2026-12-20T09:00"}, "ends_at": {"2026-12-20T18:00"}, "capacity": {"0"}, "audience": {"enterprises"}}
+	if r := o.Post("/events", form); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("capacity 0 from the form: %d", r.Status)
+	}
+	form.Set("capacity", "80")
+	r = must(t, o.Post("/events", form), http.StatusSeeOther)
+	loc := r.Header.Get("Location")
+	var created int64
+	if _, err := fmt.Sscanf(loc, "/events/%d/manage", &created); err != nil {
+		t.Fatalf("redirect %q", loc)
+	}
+	form.Set("capacity", "100")
+	form.Set("version", "1")
+	must(t, o.Post(fmt.Sprintf("/events/%d/edit", created), form), http.StatusSeeOther)
+	must(t, o.Post(fmt.Sprintf("/events/%d/status", created), url.Values{"action": {"publish"}}), http.StatusSeeOther)
+	got := must(t, c.e.Do("GET", fmt.Sprintf("/api/v1/events/%d", created), "", nil), http.StatusOK).Map()
+	if got["capacity"].(float64) != 100 || got["status"] != "published" || got["audience"] != "enterprises" ||
+		got["starts_at"] != "2026-12-20T01:00:00Z" {
+		t.Fatalf("from the forms: %v", got)
+	}
 }
