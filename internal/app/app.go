@@ -119,6 +119,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Desk = desk
 	a.Incubation = &incubation.Service{DB: d, Notifier: a.Notifier, Programs: incubationPrograms{a}}
+	a.Match.OnEligible = incubationPrograms{a}.BecameEligible
 	a.Indicators = indicators.New(d, append(indicators.Events(a.Events), indicators.Incubation(a.Incubation, func() time.Time { return d.Now() })...)...)
 	a.Registry.OnChange(a.Indicators.OrgChanged)
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"database/sql"
 
 	"rainforest/internal/incubation"
 	"rainforest/internal/kernel/rules"
+	"rainforest/internal/programs"
 )
 
 // incubationPrograms lets the incubation module ask the programs module
@@ -29,4 +31,10 @@ func (v incubationPrograms) Eligible(ctx context.Context, orgID int64) ([]incuba
 		out = append(out, pm)
 	}
 	return out, nil
+}
+
+// BecameEligible tells the incubation module, inside the matcher's
+// transaction, which enterprises became eligible for a program.
+func (v incubationPrograms) BecameEligible(ctx context.Context, tx *sql.Tx, p programs.Program, orgs []int64) error {
+	return v.a.Incubation.BecameEligible(ctx, tx, incubation.ProgramMatch{Slug: p.Slug, TitleZh: p.TitleZh, TitleEn: p.TitleEn}, orgs)
 }

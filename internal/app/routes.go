@@ -17,6 +17,8 @@ import (
 	"rainforest/internal/registry"
 	"rainforest/internal/servicedesk"
 	"rainforest/internal/talent"
+	"rainforest/internal/talent/housing"
+	"rainforest/internal/talent/residence"
 	"rainforest/internal/transfer"
 	"rainforest/internal/vouchers"
 )
@@ -54,6 +56,8 @@ func (a *App) Routes() []Route {
 	incAPI, incPages := &incubation.API{S: a.Incubation}, &incubation.Pages{S: a.Incubation, UI: a.UI}
 	indAPI, indPages := &indicators.API{S: a.Indicators}, &indicators.Pages{S: a.Indicators, UI: a.UI}
 	talAPI, talPages := &talent.API{S: a.Talent}, &talent.Pages{S: a.Talent, UI: a.UI}
+	hAPI, hPages := &housing.API{S: a.Housing}, &housing.Pages{S: a.Housing, UI: a.UI}
+	resAPI, resPages := &residence.API{S: a.Residence}, &residence.Pages{S: a.Residence, UI: a.UI}
 	return []Route{
 		// Operations.
 		{"GET", "/healthz", a.healthz},
@@ -312,6 +316,8 @@ func (a *App) Routes() []Route {
 		{"PUT", "/api/v1/desk/levels/{topic}", dAPI.PutLevel},
 		{"PUT", "/api/v1/desk/leads", dAPI.PutLead},
 		{"GET", "/api/v1/desk/holidays", dAPI.Holidays},
+		{"PUT", "/api/v1/desk/holidays/{day}", dAPI.PutHoliday},
+		{"DELETE", "/api/v1/desk/holidays/{day}", dAPI.DeleteHoliday},
 		{"GET", "/api/v1/desk/notices", dAPI.Notices},
 		{"POST", "/api/v1/desk/notices", dAPI.CreateNotice},
 		{"POST", "/api/v1/desk/notices/preview", dAPI.Preview},
@@ -341,6 +347,35 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/talent/permits", talAPI.Permits},
 		{"POST", "/api/v1/talent/permits/{id}/renew", talAPI.Renew},
 		{"GET", "/api/v1/talent/report", talAPI.Report},
+		// Talent apartments, permanent residence and talent programs (module M8).
+		{"GET", "/api/v1/talent/housing/buildings", hAPI.Buildings},
+		{"POST", "/api/v1/talent/housing/buildings", hAPI.CreateBuilding},
+		{"GET", "/api/v1/talent/housing/buildings/{id}", hAPI.Building},
+		{"POST", "/api/v1/talent/housing/buildings/{id}/units", hAPI.AddUnit},
+		{"PUT", "/api/v1/talent/housing/units/{id}/status", hAPI.UnitStatus},
+		{"GET", "/api/v1/talent/housing/rounds", hAPI.Rounds},
+		{"POST", "/api/v1/talent/housing/rounds", hAPI.CreateRound},
+		{"GET", "/api/v1/talent/housing/rounds/{id}", hAPI.Round},
+		{"POST", "/api/v1/talent/housing/rounds/{id}/applications", hAPI.Apply},
+		{"POST", "/api/v1/talent/housing/rounds/{id}/allocate", hAPI.Allocate},
+		{"POST", "/api/v1/talent/housing/applications/{id}/withdraw", hAPI.Withdraw},
+		{"GET", "/api/v1/talent/housing/mine", hAPI.Mine},
+		{"POST", "/api/v1/talent/housing/offers/{id}/accept", hAPI.Accept},
+		{"POST", "/api/v1/talent/housing/offers/{id}/decline", hAPI.Decline},
+		{"POST", "/api/v1/talent/housing/sweep", hAPI.Sweep},
+		{"GET", "/api/v1/talent/housing/tenancies", hAPI.Tenancies},
+		{"POST", "/api/v1/talent/housing/tenancies/{id}/renew", hAPI.Renew},
+		{"POST", "/api/v1/talent/housing/tenancies/{id}/move-out", hAPI.MoveOut},
+		{"GET", "/api/v1/talent/housing/occupancy", hAPI.Occupancy},
+		{"POST", "/api/v1/talent/residence/evaluate", resAPI.Evaluate},
+		{"GET", "/api/v1/talent/residence/prefill", resAPI.Prefill},
+		{"GET", "/api/v1/talent/programs", resAPI.Programs},
+		{"GET", "/api/v1/talent/programs/{slug}", resAPI.Program},
+		{"POST", "/api/v1/talent/programs/{slug}/evaluate", resAPI.EvaluateProgram},
+		{"POST", "/api/v1/talent/programs/{slug}/applications", resAPI.Apply},
+		{"GET", "/api/v1/talent/program-applications", resAPI.Applications},
+		{"GET", "/api/v1/talent/program-applications/{id}", resAPI.Application},
+		{"POST", "/api/v1/talent/program-applications/{id}/actions", resAPI.Act},
 
 		// Notices.
 		{"GET", "/api/v1/notices", a.apiNotices},
@@ -569,6 +604,7 @@ func (a *App) Routes() []Route {
 		{"POST", "/desk/settings/routes", dPages.SaveRoute},
 		{"POST", "/desk/settings/levels", dPages.SaveLevel},
 		{"POST", "/desk/settings/leads", dPages.SaveLead},
+		{"POST", "/desk/settings/holidays", dPages.SaveHoliday},
 		{"GET", "/desk/figures", dPages.Figures},
 		{"GET", "/talent", talPages.Home},
 		{"GET", "/talent/applications/new", talPages.New},
@@ -586,6 +622,30 @@ func (a *App) Routes() []Route {
 		{"POST", "/talent/tables", talPages.AddTable},
 		{"POST", "/talent/rescore", talPages.Rescore},
 		{"GET", "/talent/report", talPages.Report},
+		{"GET", "/talent/housing", hPages.Home},
+		{"POST", "/talent/housing/buildings", hPages.CreateBuilding},
+		{"GET", "/talent/housing/buildings/{id}", hPages.Building},
+		{"POST", "/talent/housing/buildings/{id}/units", hPages.AddUnit},
+		{"POST", "/talent/housing/units/{id}/status", hPages.UnitStatus},
+		{"POST", "/talent/housing/rounds", hPages.CreateRound},
+		{"GET", "/talent/housing/rounds/{id}", hPages.Round},
+		{"POST", "/talent/housing/rounds/{id}/apply", hPages.Apply},
+		{"POST", "/talent/housing/rounds/{id}/allocate", hPages.Allocate},
+		{"POST", "/talent/housing/applications/{id}/withdraw", hPages.Withdraw},
+		{"GET", "/talent/housing/mine", hPages.Mine},
+		{"POST", "/talent/housing/offers/{id}/accept", hPages.Accept},
+		{"POST", "/talent/housing/offers/{id}/decline", hPages.Decline},
+		{"POST", "/talent/housing/sweep", hPages.Sweep},
+		{"POST", "/talent/housing/tenancies/{id}/renew", hPages.Renew},
+		{"POST", "/talent/housing/tenancies/{id}/move-out", hPages.MoveOut},
+		{"GET", "/talent/housing/occupancy", hPages.Occupancy},
+		{"GET", "/talent/residence", resPages.Check},
+		{"GET", "/talent/programs", resPages.Programs},
+		{"GET", "/talent/programs/{slug}", resPages.Program},
+		{"POST", "/talent/programs/{slug}/apply", resPages.Apply},
+		{"GET", "/talent/program-applications", resPages.Applications},
+		{"GET", "/talent/program-applications/{id}", resPages.Application},
+		{"POST", "/talent/program-applications/{id}/act", resPages.Act},
 		{"GET", "/static/", a.UI.Static.ServeHTTP},
 	}
 }

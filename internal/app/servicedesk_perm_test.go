@@ -85,6 +85,11 @@ func init() {
 				return "/api/v1/desk/leads", map[string]any{"district": "jingan", "user_id": w.users["officer.jingan@demo.local"], "lead": true}
 			}, want: only(http.StatusOK, http.StatusForbidden, "admin")},
 			{route: "GET /api/v1/desk/holidays", name: "public", req: func(w *world) (string, any) { return "/api/v1/desk/holidays", nil }, want: everyone(http.StatusOK)},
+			{route: "PUT /api/v1/desk/holidays/{day}", name: "a 2027 holiday", req: func(w *world) (string, any) {
+				return "/api/v1/desk/holidays/2027-01-01", map[string]any{"name_zh": "元旦", "name_en": "New Year's Day"}
+			}, want: only(http.StatusOK, http.StatusForbidden, "admin")},
+			{route: "DELETE /api/v1/desk/holidays/{day}", name: "National Day", req: func(w *world) (string, any) { return "/api/v1/desk/holidays/2026-10-07", nil },
+				want: only(http.StatusNoContent, http.StatusForbidden, "admin")},
 			{route: "GET /api/v1/desk/notices", name: "list", req: func(w *world) (string, any) { return "/api/v1/desk/notices", nil }, want: signedIn(http.StatusOK)},
 			{route: "POST /api/v1/desk/notices", name: "for Xuhui", req: func(w *world) (string, any) { return "/api/v1/desk/notices", deskNoticeBody("xuhui") },
 				want: per(http.StatusForbidden, map[string]int{"admin": http.StatusCreated, "officer.xuhui": http.StatusCreated, "officer.jingan": http.StatusUnprocessableEntity})},

@@ -281,3 +281,23 @@ func (a *API) Figures(w http.ResponseWriter, r *http.Request) {
 		return a.S.Figures(r.Context(), p, FigureFilter{District: v.Get("district"), From: v.Get("from"), To: v.Get("to")})
 	})
 }
+
+// PutHoliday is PUT /api/v1/desk/holidays/{day}.
+func (a *API) PutHoliday(w http.ResponseWriter, r *http.Request) {
+	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, in HolidayInput) (Holiday, error) {
+		return a.S.SetHoliday(r.Context(), p, r.PathValue("day"), in)
+	})
+}
+
+// DeleteHoliday is DELETE /api/v1/desk/holidays/{day}.
+func (a *API) DeleteHoliday(w http.ResponseWriter, r *http.Request) {
+	p, err := httpx.User(r)
+	if err == nil {
+		err = a.S.DeleteHoliday(r.Context(), p, r.PathValue("day"))
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -536,3 +536,25 @@ func (pg *Pages) Figures(w http.ResponseWriter, r *http.Request) {
 	}
 	pg.UI.Render(w, r, http.StatusOK, "desk_figures", ui.NewPage(r, "desk.figures", fs))
 }
+
+// SaveHoliday is POST /desk/settings/holidays: set a day, or delete it
+// (delete=1).
+func (pg *Pages) SaveHoliday(w http.ResponseWriter, r *http.Request) {
+	if !pg.UI.Form(w, r) {
+		return
+	}
+	f := r.PostForm
+	p := auth.From(r.Context())
+	var err error
+	if f.Get("delete") == "1" {
+		err = pg.S.DeleteHoliday(r.Context(), p, strings.TrimSpace(f.Get("day")))
+	} else {
+		_, err = pg.S.SetHoliday(r.Context(), p, strings.TrimSpace(f.Get("day")), HolidayInput{Working: f.Get("working") == "1",
+			NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), Reference: f.Get("reference")})
+	}
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/desk/settings?flash=flash.desk_saved", http.StatusSeeOther)
+}

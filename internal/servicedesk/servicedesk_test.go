@@ -361,3 +361,24 @@ func TestVisitsAndFigures(t *testing.T) {
 	problem(t, e.Do("GET", "/api/v1/desk/figures?from=2026-13", admin, nil), 422)
 	_ = http.StatusOK
 }
+
+// TestHolidayTable: a day added to the table moves deadlines; bad days are
+// refused naming the field; removing a day twice is not found.
+func TestHolidayTable(t *testing.T) {
+	e := apptest.New(t)
+	clock(e)
+	admin, ent := e.Token("admin@demo.local"), e.Token("enterprise@demo.local")
+	must(t, e.Do("PUT", "/api/v1/desk/levels/ip", admin, map[string]any{"amount": 1, "unit": "days"}), 200)
+	if f := problem(t, e.Do("PUT", "/api/v1/desk/holidays/2026-02-30", admin, map[string]any{"name_zh": "假", "name_en": "Off"}), 422); f != "day" {
+		t.Errorf("bad day names %q", f)
+	}
+	problem(t, e.Do("PUT", "/api/v1/desk/holidays/2026-11-24", ent, map[string]any{"name_zh": "假", "name_en": "Off"}), 403)
+	must(t, e.Do("PUT", "/api/v1/desk/holidays/2026-11-24", admin, map[string]any{"name_zh": "临时休息日", "name_en": "Day off", "reference": "test"}), 200)
+	r := must(t, e.Do("POST", "/api/v1/desk/requests", ent, map[string]any{"topic": "ip", "title": "商标续展", "body": "流程？"}), 201).Map()
+	// Monday 10:00 plus one working day, Tuesday off: Wednesday 10:00.
+	if r["first_due_at"] != "2026-11-25T02:00:00Z" {
+		t.Errorf("due %v, want 2026-11-25T02:00:00Z", r["first_due_at"])
+	}
+	must(t, e.Do("DELETE", "/api/v1/desk/holidays/2026-11-24", admin, nil), 204)
+	problem(t, e.Do("DELETE", "/api/v1/desk/holidays/2026-11-24", admin, nil), 404)
+}

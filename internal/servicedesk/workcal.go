@@ -2,10 +2,15 @@ package servicedesk
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"time"
 
 	"rainforest/internal/kernel/apperr"
+	"rainforest/internal/kernel/audit"
+	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/text"
 	"rainforest/internal/kernel/workflow"
 )
 
@@ -175,4 +180,71 @@ func (s *Service) calendar(ctx context.Context, q workflow.Querier) (Calendar, e
 		}
 	}
 	return c, nil
+}
+
+// HolidayInput sets a day of the reference table.
+type HolidayInput struct {
+	Working   bool   `json:"working"`
+	NameZh    string `json:"name_zh"`
+	NameEn    string `json:"name_en"`
+	Reference string `json:"reference"`
+}
+
+// Check validates a day of the table: a date, names in both languages.
+func (in *HolidayInput) Check(day string) error {
+	in.NameZh, in.NameEn, in.Reference = strings.TrimSpace(in.NameZh), strings.TrimSpace(in.NameEn), strings.TrimSpace(in.Reference)
+	var fs text.Errors
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		fs.Add("day", "must be a day, YYYY-MM-DD")
+	}
+	fs.Line("name_zh", in.NameZh, true, 40)
+	fs.Line("name_en", in.NameEn, true, 80)
+	fs.Line("reference", in.Reference, false, 120)
+	if len(fs) > 0 {
+		return apperr.Fields(fs)
+	}
+	return nil
+}
+
+// SetHoliday adds or replaces a day of the table: a public holiday, or a
+// weekend day worked in one's place (Working). For administrators.
+func (s *Service) SetHoliday(ctx context.Context, p *auth.Principal, day string, in HolidayInput) (Holiday, error) {
+	if err := admin(p); err != nil {
+		return Holiday{}, err
+	}
+	if err := in.Check(day); err != nil {
+		return Holiday{}, err
+	}
+	h := Holiday{Day: day, Working: in.Working, NameZh: in.NameZh, NameEn: in.NameEn, Reference: in.Reference}
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM desk_holidays WHERE day = $1`, day)
+		if err != nil {
+			return apperr.Wrap(err, "holiday")
+		}
+		existed, _ := res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO desk_holidays (day, working, name_zh, name_en, reference) VALUES ($1, $2, $3, $4, $5)`,
+			day, h.Working, h.NameZh, h.NameEn, h.Reference); err != nil {
+			return apperr.Wrap(err, "holiday")
+		}
+		return audit.Record(ctx, tx, s.DB.Now(), audit.Change{Action: "desk_holiday.set", Entity: "desk_holiday", EntityID: day,
+			Before: map[string]any{"existed": existed > 0}, After: h})
+	})
+	return h, err
+}
+
+// DeleteHoliday removes a day of the table. For administrators.
+func (s *Service) DeleteHoliday(ctx context.Context, p *auth.Principal, day string) error {
+	if err := admin(p); err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM desk_holidays WHERE day = $1`, day)
+		if err != nil {
+			return apperr.Wrap(err, "holiday")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.NotFound, "no holiday on %q", day)
+		}
+		return audit.Record(ctx, tx, s.DB.Now(), audit.Change{Action: "desk_holiday.delete", Entity: "desk_holiday", EntityID: day, Before: map[string]any{"day": day}})
+	})
 }
