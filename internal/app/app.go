@@ -29,6 +29,9 @@ import (
 	"rainforest/internal/programs/obligations"
 	"rainforest/internal/registry"
 	"rainforest/internal/servicedesk"
+	"rainforest/internal/talent"
+	"rainforest/internal/talent/housing"
+	"rainforest/internal/talent/residence"
 	"rainforest/internal/transfer"
 	"rainforest/internal/vouchers"
 )
@@ -71,7 +74,14 @@ type App struct {
 	Desk *servicedesk.Service
 	// Incubation is incubators and their tenants (module M9).
 	Incubation *incubation.Service
-	UI         *ui.Renderer
+	// Talent is foreign-talent work permits (module M8).
+	Talent *talent.Service
+	// Housing is talent apartments (module M8).
+	Housing *housing.Service
+	// Residence is the permanent-residence self-check and the district
+	// talent programs (module M8).
+	Residence *residence.Service
+	UI        *ui.Renderer
 
 	cfg     Config
 	log     *slog.Logger
@@ -121,6 +131,9 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Incubation = &incubation.Service{DB: d, Notifier: a.Notifier, Programs: incubationPrograms{a}}
 	a.Match.OnEligible = incubationPrograms{a}.BecameEligible
 	a.Indicators = indicators.New(d, append(indicators.Events(a.Events), indicators.Incubation(a.Incubation, func() time.Time { return d.Now() })...)...)
+	a.Talent = &talent.Service{DB: d, Notifier: a.Notifier}
+	a.Housing = &housing.Service{DB: d, Permits: workPermits{d}}
+	a.Residence = &residence.Service{DB: d, Permits: workPermits{d}}
 	a.Registry.OnChange(a.Indicators.OrgChanged)
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {
 		return finance.Encumbrance(ctx, q, asset)
@@ -129,11 +142,15 @@ func New(d *db.DB, cfg Config) (*App, error) {
 		a.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	// The national programs every installation carries (idempotent).
+	// The 2017 work-permit points table (idempotent).
+	if err := a.Talent.EnsureStandard(context.Background()); err != nil {
+		return nil, err
+	}
 	if err := a.Programs.EnsureBuiltin(context.Background()); err != nil {
 		return nil, err
 	}
 	var err error
-	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates(), indicators.Templates(), incubation.Templates(), servicedesk.Templates())
+	a.UI, err = ui.New(ui.Templates(templates), registry.Templates(), programs.Templates(), ip.Templates(), transfer.Templates(), vouchers.Templates(), finance.Templates(), instruments.Templates(), events.Templates(), indicators.Templates(), incubation.Templates(), servicedesk.Templates(), talent.Templates(), housing.Templates(), residence.Templates())
 	if err != nil {
 		return nil, err
 	}
@@ -177,4 +194,19 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// workPermits gives the talent apartments and the residence self-check
+// the work permits of the talent module; superseded permits are left out.
+type workPermits struct{ d *db.DB }
+
+func (w workPermits) PermitsOf(ctx context.Context, user int64) ([]housing.Permit, error) {
+	ps, err := talent.PermitsOf(ctx, w.d.Read, user, w.d.Now())
+	out := make([]housing.Permit, 0, len(ps))
+	for _, p := range ps {
+		if p.Status != talent.PermitSuperseded {
+			out = append(out, housing.Permit{Class: p.Class, EmployerOrgID: p.EmployerOrgID, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo})
+		}
+	}
+	return out, err
 }

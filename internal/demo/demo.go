@@ -289,6 +289,9 @@ func Seed(ctx context.Context, d *db.DB, reg *registry.Service) (created bool, e
 	if err == nil {
 		err = SeedPrograms(ctx, d, reg)
 	}
+	if err == nil {
+		err = SeedHousing(ctx, d)
+	}
 	return err == nil, err
 }
 

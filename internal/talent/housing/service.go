@@ -1253,3 +1253,10 @@ func rate(o *OccupancyRow) float64 {
 	}
 	return float64(o.Occupied) / float64(n)
 }
+
+// Percent is the occupancy rate in percent with one decimal, for pages.
+func (o OccupancyRow) Percent() string { return strconv.FormatFloat(o.Rate*100, 'f', 1, 64) }
+
+// Today is the current day in Shanghai, the day windows and deadlines
+// are read against.
+func (s *Service) Today() time.Time { return s.today() }
