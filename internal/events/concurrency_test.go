@@ -88,8 +88,10 @@ func TestConcurrentRegistration(t *testing.T) {
 			got[i], errs[i] = svc.Register(ctx, p, ev.ID, events.RegisterInput{})
 		}()
 	}
+	began := time.Now()
 	start.Done()
 	done.Wait()
+	t.Logf("%d registrations at once on %s: %v", len(ps), c.e.App.DB.Dialect, time.Since(began).Round(time.Millisecond))
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("registration %d: %v", i, err)

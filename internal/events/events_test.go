@@ -140,7 +140,20 @@ func TestRegistrationWaitlistCheckIn(t *testing.T) {
 	if f, d := problem(t, c.e.Do("POST", path+"/registrations", c.talent, map[string]any{}), http.StatusConflict); f != "event_id" || !strings.HasPrefix(d, "event_id: already_registered") {
 		t.Fatalf("duplicate: %s %s", f, d)
 	}
+	// A replacement without the registration window keeps it.
+	before := must(t, c.e.Do("GET", path, c.ent, nil), http.StatusOK).Map()
+	c.now = c.now.Add(time.Hour)
+	after := must(t, c.e.Do("PUT", path, c.ent, c.body(map[string]any{"title_en": "Cloud-native salon, second session"})), http.StatusOK).Map()
+	if after["reg_opens_at"] != before["reg_opens_at"] || after["reg_closes_at"] != before["reg_closes_at"] || after["title_en"] != "Cloud-native salon, second session" {
+		t.Fatalf("replaced: %v, was %v", after, before)
+	}
+	if f, _ := problem(t, c.e.Do("PUT", path, c.ent, c.body(map[string]any{"capacity": 0})), http.StatusUnprocessableEntity); f != "capacity" {
+		t.Fatal(f)
+	}
 	must(t, c.e.Do("POST", path+"/registrations", uni, map[string]any{}), http.StatusCreated)
+	if f, d := problem(t, c.e.Do("PUT", path, c.ent, c.body(map[string]any{"capacity": 1})), http.StatusConflict); f != "capacity" || !strings.Contains(d, "below_registered") {
+		t.Fatalf("capacity below the seats taken: %s %s", f, d)
+	}
 	w := must(t, c.e.Do("POST", path+"/registrations", bank, map[string]any{}), http.StatusCreated).Map()
 	if w["status"] != "waitlisted" || w["waitlist_position"].(float64) != 1 {
 		t.Fatalf("third of two seats: %v", w)

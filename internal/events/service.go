@@ -114,6 +114,18 @@ func (s *Service) Save(ctx context.Context, p *auth.Principal, id int64, in Inpu
 		return Event{}, apperr.New(apperr.Unauthorized, "sign in")
 	}
 	now := s.DB.Now()
+	if id != 0 {
+		// A replacement that leaves the registration window out keeps
+		// the event's.
+		if old, err := load(ctx, s.DB.Read, id); err == nil {
+			if in.RegOpens == nil {
+				in.RegOpens = &old.RegOpens
+			}
+			if in.RegCloses == nil {
+				in.RegCloses = &old.RegCloses
+			}
+		}
+	}
 	if err := in.Normalize(now); err != nil {
 		return Event{}, err
 	}
