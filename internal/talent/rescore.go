@@ -56,7 +56,11 @@ func (s *Service) AddTable(ctx context.Context, p *auth.Principal, in TableInput
 		}
 		now := s.DB.Now()
 		var err error
-		if id, err = insertTable(ctx, tx, in, p.UserID, now); err != nil {
+		var by any
+		if p.UserID != 0 {
+			by = p.UserID
+		}
+		if id, err = insertTable(ctx, tx, in, by, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, now, audit.Change{Action: "create", Entity: "work_permit_points_table", EntityID: strconv.FormatInt(id, 10),
@@ -221,28 +225,42 @@ func (s *Service) scan(ctx context.Context, fn func(*rescoreRow) error) error {
 	return apperr.Wrap(rows.Err(), "open applications")
 }
 
-// writeScores writes new scores in batches of rescoreBatch rows, each
-// one UPDATE … FROM (VALUES …) that the same text runs on both engines.
-// A row whose version moved since it was read (changed, submitted or
-// decided meanwhile) is left alone: its own transaction scored it.
+// writeScores writes the new scores. A row whose version moved since it
+// was read (changed, submitted or decided meanwhile) is left alone: its
+// own transaction scored it. The engines differ in what is fast: SQLite
+// (in process, no round trip) runs one prepared single-row UPDATE per
+// application, cheaper there than binding thousands of parameters into
+// one statement; PostgreSQL takes rescoreBatch rows per UPDATE … FROM
+// (VALUES …), one round trip per batch.
 func (s *Service) writeScores(ctx context.Context, tx *sql.Tx, cs []scoreChange) error {
-	dateType := "TEXT"
-	if s.DB.Dialect == db.Postgres {
-		dateType = "DATE"
+	now := s.DB.Now()
+	if s.DB.Dialect != db.Postgres {
+		st, err := tx.PrepareContext(ctx, `UPDATE talent_applications SET score_table_id = $1, score_points = $2, score_class = $3, score_basis = $4,
+			score_items = $5, score_as_of = $6, scored_at = $7 WHERE id = $8 AND version = $9 AND state IN ('draft', 'submitted', 'under_review', 'returned')`)
+		if err != nil {
+			return apperr.Wrap(err, "write scores")
+		}
+		defer st.Close()
+		for _, c := range cs {
+			if _, err := st.ExecContext(ctx, c.table, c.points, c.class, c.basis, c.items, c.asOf, now, c.id, c.version); err != nil {
+				return apperr.Wrap(err, "write scores")
+			}
+		}
+		return nil
 	}
 	stmts := map[int]string{}
 	for len(cs) > 0 {
 		n := min(len(cs), rescoreBatch)
 		q, ok := stmts[n]
 		if !ok {
-			q = updateScoresSQL(n, dateType)
+			q = updateScoresSQL(n, "DATE")
 			stmts[n] = q
 		}
-		args := make([]any, 0, n*9)
+		args := make([]any, 0, n*8+1)
 		for _, c := range cs[:n] {
 			args = append(args, c.id, c.version, c.table, c.points, c.class, c.basis, c.items, c.asOf)
 		}
-		args = append(args, s.DB.Now())
+		args = append(args, now)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return apperr.Wrap(err, "write scores")
 		}

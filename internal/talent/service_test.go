@@ -2,6 +2,7 @@ package talent
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"testing"
@@ -418,30 +419,55 @@ func TestAddTableAndRescore(t *testing.T) {
 	}
 }
 
-// genApps writes n applications straight into the database, in
-// multi-row inserts, with varied profiles and application dates in 2026.
+// genApps writes n applications straight into the database, with varied
+// profiles and application dates in 2026: one transaction, a prepared
+// insert per row on SQLite, multi-row inserts on PostgreSQL.
 func genApps(tb testing.TB, d *db.DB, n int, org int64) {
 	tb.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	edu := EducationLevels
-	const per = 400
-	for start := 0; start < n; start += per {
-		var args db.Args
-		var vals []string
-		for i := start; i < min(n, start+per); i++ {
-			birth := time.Date(1960+i%40, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-			appDate := time.Date(2026, time.Month(1+i%10), 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-			state := []string{Submitted, UnderReview, Returned, Submitted}[i%4]
-			vals = append(vals, "("+strings.Join([]string{args.Add(org), args.Add("Talent " + strconv.Itoa(i)), args.Add("DEU"), args.Add("X" + strconv.Itoa(1000000+i)),
-				args.Add(birth), args.Add(edu[i%len(edu)]), args.Add(i % 7), args.Add(i % 25), args.Add(int64(i%60) * 10000), args.Add(i % 13),
-				args.Add(Locations[i%4]), args.Add(i%5 == 0), args.Add(i%11 == 0), args.Add(i%3 == 0), args.Add(appDate), args.Add(state), args.Add(now), args.Add(now)}, ", ")+")")
+	const cols = `INSERT INTO talent_applications (employer_org_id, name, nationality, passport_no, birth_date, education, hsk, work_years,
+		salary_yuan, months_in_china, work_location, owns_ip, national_talent_program, provincial_bonus, application_date, state, created_at, updated_at) VALUES `
+	row := func(i int) []any {
+		birth := time.Date(1960+i%40, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+		appDate := time.Date(2026, time.Month(1+i%10), 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+		state := []string{Submitted, UnderReview, Returned, Submitted}[i%4]
+		return []any{org, "Talent " + strconv.Itoa(i), "DEU", "X" + strconv.Itoa(1000000+i), birth, EducationLevels[i%len(EducationLevels)], i % 7, i % 25,
+			int64(i%60) * 10000, i % 13, Locations[i%4], i%5 == 0, i%11 == 0, i%3 == 0, appDate, state, now, now}
+	}
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		if d.Dialect != db.Postgres {
+			st, err := tx.PrepareContext(ctx, cols+`($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for i := range n {
+				if _, err := st.ExecContext(ctx, row(i)...); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		if _, err := d.Write.ExecContext(ctx, `INSERT INTO talent_applications (employer_org_id, name, nationality, passport_no, birth_date, education, hsk, work_years,
-			salary_yuan, months_in_china, work_location, owns_ip, national_talent_program, provincial_bonus, application_date, state, created_at, updated_at) VALUES `+
-			strings.Join(vals, ", "), args...); err != nil {
-			tb.Fatal(err)
+		const per = 1000
+		for start := 0; start < n; start += per {
+			var args db.Args
+			var vals []string
+			for i := start; i < min(n, start+per); i++ {
+				var ph []string
+				for _, v := range row(i) {
+					ph = append(ph, args.Add(v))
+				}
+				vals = append(vals, "("+strings.Join(ph, ", ")+")")
+			}
+			if _, err := tx.ExecContext(ctx, cols+strings.Join(vals, ", "), args...); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
 
