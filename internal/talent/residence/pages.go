@@ -112,12 +112,15 @@ func (pg *Pages) Programs(w http.ResponseWriter, r *http.Request) {
 
 type programData struct {
 	Program
-	Spec    *rules.Spec
-	Params  map[string]any
-	Fields  []formField
-	Result  *rules.Result
-	Invalid string
-	Asked   bool
+	Spec   *rules.Spec
+	Params map[string]any
+	Fields []formField
+	// ApplyFields are the facts the application form asks for; the class
+	// and the employer's district come from the platform.
+	ApplyFields []formField
+	Result      *rules.Result
+	Invalid     string
+	Asked       bool
 }
 
 // Program is GET /talent/programs/{slug}: its criteria, the self-check
@@ -139,7 +142,7 @@ func (pg *Pages) Program(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := programData{Program: prog, Spec: prog.Rules.Spec(), Params: params, Asked: asked,
-		Fields: form([]string{"born_on", "tech_field", "registered_district", "talent_class"}, f, err)}
+		Fields: form([]string{"born_on", "tech_field", "registered_district", "talent_class"}, f, err), ApplyFields: form([]string{"born_on", "tech_field"}, f, nil)}
 	if err != nil {
 		d.Invalid = apperr.As(err).Message
 	} else if asked {
