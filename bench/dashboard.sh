@@ -45,7 +45,7 @@ done
 echo "first refresh of $want indicators done $(since "$t") s after start; milliseconds per indicator:"
 curl -sf "$base/api/v1/indicators" | grep -o '"indicator":"[a-z0-9-]*"[^}]*"millis":[0-9]*' | sed 's/"indicator":"\([^"]*\)".*"millis":\([0-9]*\)/  \1 \2/' || true
 echo "the city this month:"
-curl -sf -H 'Accept-Language: en' "$base/indicators" | grep -o 'class="stat"><dt><a[^>]*>[^<]*</a></dt><dd>[^<]*' | sed 's/.*">\([^<]*\)<\/a><\/dt><dd>/  \1: /' || true
+curl -sf -H 'Accept-Language: en' "$base/indicators" | grep -o '<span class="n">[^<]*</span><span class="label">[^<]*' | sed 's/<span class="n">\([^<]*\)<\/span><span class="label">\(.*\)/  \2: \1/' || true
 
 # p95 of the numbers on stdin.
 p95() { sort -g | awk '{ v[NR] = $1 } END { i = int(NR * 0.95 + 0.999); if (i < 1) i = 1; print v[i] }'; }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -30,6 +31,28 @@ func (d *Definition) Figure(v int64) string {
 		return strconv.FormatFloat(float64(v)/10, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(float64(v)/float64(d.Scale), 'f', 2, 64)
+}
+
+// Display writes a stored value in its unit for people: Figure with the
+// thousands grouped.
+func (d *Definition) Display(v int64) string {
+	f := d.Figure(v)
+	sign := ""
+	if strings.HasPrefix(f, "-") {
+		sign, f = "-", f[1:]
+	}
+	whole, frac, dot := strings.Cut(f, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if dot {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
 }
 
 // Float is a stored value in its unit, for charts and spreadsheets.

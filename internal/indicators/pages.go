@@ -97,9 +97,9 @@ func block(lang string, se *Series, full bool, withArea string) Block {
 	b := Block{Def: def, Title: pick(lang, def.TitleZh, def.TitleEn), Text: pick(lang, def.DefinitionZh, def.DefinitionEn),
 		Unit: i18n.T(lang, "indicators.unit."+def.Unit), Series: se}
 	last := len(se.Periods) - 1
-	b.City = def.Figure(se.City.Values[last])
+	b.City = def.Display(se.City.Values[last])
 	cell := func(v int64) ChartCell {
-		return ChartCell{Text: def.Figure(v), Value: strconv.FormatFloat(def.Float(v), 'f', -1, 64)}
+		return ChartCell{Text: def.Display(v), Value: strconv.FormatFloat(def.Float(v), 'f', -1, 64)}
 	}
 	month := se.Periods[last]
 	b.ByArea = Chart{ID: "bar-" + def.ID, Kind: "bar", Caption: i18n.T(lang, "indicators.by_area_caption", b.Title, month, b.Unit),

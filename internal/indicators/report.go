@@ -72,7 +72,7 @@ func (s *Service) Report(ctx context.Context, month, lang string) ([]byte, error
 		text(pdf, isCJK, 11, 20, y+0.5, 170, 6, pick(def.TitleZh, def.TitleEn)+" ("+t("indicators.unit."+def.Unit)+")", "L")
 		pdf.SetY(y + 8)
 		text(pdf, isCJK, 9.5, 20, pdf.GetY(), 100, rowH, t("indicators.city"), "L")
-		text(pdf, isCJK, 9.5, 120, pdf.GetY(), 70, rowH, def.Figure(se.City.Values[0]), "R")
+		text(pdf, isCJK, 9.5, 120, pdf.GetY(), 70, rowH, def.Display(se.City.Values[0]), "R")
 		pdf.SetY(pdf.GetY() + rowH)
 		half := (len(se.Rows) + 1) / 2
 		top := pdf.GetY()
@@ -84,7 +84,7 @@ func (s *Service) Report(ctx context.Context, month, lang string) ([]byte, error
 			x := 20 + float64(col)*87
 			ry := top + float64(line)*rowH
 			text(pdf, isCJK, 9, x, ry, 55, rowH, pick(r.NameZh, r.NameEn), "L")
-			text(pdf, isCJK, 9, x+55, ry, 28, rowH, def.Figure(r.Values[0]), "R")
+			text(pdf, isCJK, 9, x+55, ry, 28, rowH, def.Display(r.Values[0]), "R")
 		}
 		pdf.SetY(top + float64(half)*rowH + 4)
 	}
