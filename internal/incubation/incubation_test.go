@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -334,7 +335,8 @@ func TestPages(t *testing.T) {
 	v := newEnv(t)
 	c := v.carrier(t, 4, 1)
 	tm := v.team(t, "页面团队")
-	v.admit(t, c, map[string]any{"team_id": tm, "plan": "x"}, "2026-10-01")
+	ten := v.admit(t, c, map[string]any{"team_id": tm, "plan": "x"}, "2026-10-01")
+	must(t, v.e.Do("POST", fmt.Sprintf("/api/v1/incubation/tenancies/%d/leases", ten), v.op, map[string]any{"space": "desk", "units": 3, "starts_on": "2026-10-01", "ends_on": "2027-09-30"}), http.StatusCreated)
 	for _, who := range []struct {
 		email string
 		paths []string
@@ -363,5 +365,17 @@ func TestPages(t *testing.T) {
 	r := b.Get(fmt.Sprintf("/incubation/carriers/%d", c))
 	if !strings.Contains(string(r.Body), "页面团队") || !strings.Contains(string(r.Body), "孵化器") {
 		t.Errorf("carrier page lacks its tenant or stage")
+	}
+	if !strings.Contains(string(r.Body), "空闲工位 1 / 4") || !strings.Contains(string(r.Body), "2027-09-30") {
+		t.Errorf("carrier page lacks its space")
+	}
+	// A lease beyond capacity from the form: the error page names it.
+	r = b.Post(fmt.Sprintf("/incubation/tenancies/%d/leases", ten), url.Values{"carrier_id": {fmt.Sprint(c)}, "space": {"desk"}, "units": {"2"}, "starts_on": {"2026-12-01"}, "ends_on": {"2026-12-31"}})
+	if r.Status != http.StatusConflict {
+		t.Errorf("over capacity from the form: %d", r.Status)
+	}
+	r = b.Post(fmt.Sprintf("/incubation/tenancies/%d/leases", ten), url.Values{"carrier_id": {fmt.Sprint(c)}, "space": {"desk"}, "units": {"1"}, "starts_on": {"2026-12-01"}, "ends_on": {"2026-12-31"}})
+	if r.Status != http.StatusSeeOther {
+		t.Errorf("a lease from the form: %d %s", r.Status, r.Body)
 	}
 }

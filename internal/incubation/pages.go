@@ -156,6 +156,14 @@ type carrierData struct {
 	Today     string
 	Slugs     []string
 	Districts map[string]string
+	// Leases are the leases running today or later, soonest end first.
+	Leases                 []leaseRow
+	FreeDesks, FreeOffices int
+}
+
+type leaseRow struct {
+	Lease
+	Tenant string
 }
 
 // Carrier is GET /incubation/carriers/{id}: the carrier, its figures and
@@ -183,6 +191,7 @@ func (pg *Pages) Carrier(w http.ResponseWriter, r *http.Request) {
 	for _, m := range d.F.Monthly {
 		d.MaxPct = max(d.MaxPct, m.Pct)
 	}
+	d.FreeDesks, d.FreeOffices = c.Desks-d.F.Occupancy.DesksUsed, c.Offices-d.F.Occupancy.OfficesUsed
 	if d.Districts, d.Slugs, err = pg.S.districtNames(ctx, ui.Lang(ctx)); err != nil {
 		pg.UI.Error(w, r, err)
 		return
@@ -199,6 +208,14 @@ func (pg *Pages) Carrier(w http.ResponseWriter, r *http.Request) {
 			pg.UI.Error(w, r, err)
 			return
 		}
+		for _, t := range d.Tenants {
+			for _, l := range t.Leases {
+				if l.EndsOn >= d.Today {
+					d.Leases = append(d.Leases, leaseRow{Lease: l, Tenant: t.Name})
+				}
+			}
+		}
+		slices.SortFunc(d.Leases, func(a, b leaseRow) int { return strings.Compare(a.EndsOn, b.EndsOn) })
 	}
 	if p != nil {
 		if d.Teams, err = pg.S.Teams(ctx, p); err != nil {
