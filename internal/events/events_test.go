@@ -154,6 +154,9 @@ func TestRegistrationWaitlistCheckIn(t *testing.T) {
 	if f, d := problem(t, c.e.Do("PUT", path, c.ent, c.body(map[string]any{"capacity": 1})), http.StatusConflict); f != "capacity" || !strings.Contains(d, "below_registered") {
 		t.Fatalf("capacity below the seats taken: %s %s", f, d)
 	}
+	if f, d := problem(t, c.e.Do("POST", path+"/registrations", bank, map[string]any{"no_waitlist": true}), http.StatusConflict); f != "event_id" || !strings.Contains(d, "full") {
+		t.Fatalf("full without the waitlist: %s %s", f, d)
+	}
 	w := must(t, c.e.Do("POST", path+"/registrations", bank, map[string]any{}), http.StatusCreated).Map()
 	if w["status"] != "waitlisted" || w["waitlist_position"].(float64) != 1 {
 		t.Fatalf("third of two seats: %v", w)

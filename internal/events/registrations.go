@@ -144,6 +144,9 @@ func (s *Service) Register(ctx context.Context, p *auth.Principal, id int64, in 
 			return refusal(apperr.Conflict, "event_id", "already_registered", "you are registered for this event already")
 		}
 		status := Waitlisted
+		if e.SeatsTaken >= e.Capacity && in.NoWaitlist {
+			return refusal(apperr.Conflict, "event_id", "full", "all "+strconv.Itoa(e.Capacity)+" seats are taken")
+		}
 		if e.SeatsTaken < e.Capacity {
 			status = Registered
 			if _, err := tx.ExecContext(ctx, `UPDATE events SET seats_taken = seats_taken + 1 WHERE id = $1`, id); err != nil {

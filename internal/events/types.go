@@ -226,6 +226,9 @@ type Registration struct {
 type RegisterInput struct {
 	OrgID *int64 `json:"org_id"`
 	Side  string `json:"side"`
+	// NoWaitlist refuses a full event (409, reason full) instead of
+	// putting the caller on the waitlist.
+	NoWaitlist bool `json:"no_waitlist"`
 }
 
 // CheckInInput names whom to check in: a registration, a user, or the
