@@ -2,6 +2,7 @@ package finance_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -283,5 +284,51 @@ func TestQuarters(t *testing.T) {
 	}
 	if got := finance.SubsidyAmount(12345, 5000); got != 6173 {
 		t.Errorf("half of 123.45 yuan: %d fen", got)
+	}
+}
+
+// TestSubsidyBudget: an approval the program's budget cannot cover is 409
+// naming the program, and nothing is reserved.
+func TestSubsidyBudget(t *testing.T) {
+	w := newBankWorld(t)
+	e := w.e
+	ctx := context.Background()
+	officer := e.Token("officer.jingan@demo.local")
+	at(w, "2025-01-15")
+	prod := w.product(t, nil)
+	must(t, e.Do("POST", "/api/v1/finance/subsidy-schemes", officer, map[string]any{"program": "jingan-ip-pledge-interest", "name_zh": "贴息",
+		"share_pct": 50, "cap_yuan": 500000, "from_quarter": "2025Q1", "product_ids": []int64{prod}}), http.StatusCreated)
+	l := w.disbursedLoan(t, prod, w.ent, w.yunshan)
+	at(w, "2025-04-02")
+	w.repay(t, l, 1, 2)
+	var c finance.SubsidyClaim
+	must(t, e.Do("POST", "/api/v1/finance/subsidy-claims", w.ent, map[string]any{"loan_id": l.ID, "quarter": "2025Q1"}), http.StatusCreated).JSON(&c)
+
+	// Another use of the budget leaves one fen less than the claim.
+	prog, err := e.App.Programs.Get(ctx, nil, "jingan-ip-pledge-interest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := ledger.New(e.App.DB)
+	err = e.App.DB.Tx(ctx, func(tx *sql.Tx) error {
+		acct, err := e.App.Programs.BudgetAccount(ctx, tx, &prog)
+		if err != nil {
+			return err
+		}
+		_, err = lg.Reserve(ctx, tx, ledger.HoldRequest{Key: "test:budget-use", AccountID: acct.ID, Amount: acct.Available() - c.AmountFen + 1, Description: "another award"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Do("POST", fmt.Sprintf("/api/v1/finance/subsidy-claims/%d/actions", c.ID), officer, map[string]any{"action": "approve"})
+	if field(t, r, http.StatusConflict) != "program" || !strings.Contains(string(r.Body), "jingan-ip-pledge-interest") {
+		t.Fatalf("over the budget: %s", r.Body)
+	}
+	var got finance.SubsidyClaim
+	must(t, e.Do("GET", fmt.Sprintf("/api/v1/finance/subsidy-claims/%d", c.ID), officer, nil), http.StatusOK).JSON(&got)
+	budget, _ := lg.AccountByCode(ctx, e.App.DB.Read, programs.BudgetCode(prog.ID))
+	if got.State != finance.SubsidySubmitted || budget.Available() != c.AmountFen-1 {
+		t.Fatalf("after the refusal: %+v, budget %+v", got, budget)
 	}
 }
