@@ -167,6 +167,9 @@ func Seed(ctx context.Context, d *db.DB, reg *registry.Service) (created bool, e
 			// A city seeded before the district programs existed gets them.
 			err = SeedPrograms(ctx, d, reg)
 		}
+		if err == nil {
+			err = SeedHousing(ctx, d)
+		}
 		return false, err
 	}
 	hash, err := auth.HashPassword(Password)
