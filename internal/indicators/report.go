@@ -3,6 +3,7 @@ package indicators
 import (
 	"bytes"
 	"context"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -56,8 +57,11 @@ func (s *Service) Report(ctx context.Context, month, lang string) ([]byte, error
 	pdf.AddPage()
 	text(pdf, isCJK, 17, 18, pdf.GetY(), 174, 10, t("indicators.report.title", month), "C")
 	pdf.Ln(11)
-	text(pdf, isCJK, 9, 18, pdf.GetY(), 174, 5, t("indicators.report.intro"), "L")
-	pdf.Ln(8)
+	for _, line := range wrap(pdf, isCJK, 9, t("indicators.report.intro"), 174) {
+		text(pdf, isCJK, 9, 18, pdf.GetY(), 174, 5, line, "L")
+		pdf.SetY(pdf.GetY() + 5)
+	}
+	pdf.Ln(3)
 	const rowH = 5.2
 	for _, se := range all {
 		def := se.Indicator
@@ -136,4 +140,55 @@ func text(pdf *fpdf.Fpdf, isCJK func(rune) bool, size, x, y, w, h float64, s, al
 		pdf.CellFormat(rw, h, r.s, "", 0, "L", false, 0, "")
 		x += rw
 	}
+}
+
+// wrap breaks s into lines no wider than w: between any two Chinese
+// characters, and at the last space before the edge in Latin text.
+func wrap(pdf *fpdf.Fpdf, isCJK func(rune) bool, size float64, s string, w float64) []string {
+	var lines []string
+	var line []rune
+	width := 0.0
+	for _, r := range s {
+		if isCJK(r) {
+			pdf.SetFont("cjk", "", size)
+		} else {
+			pdf.SetFont("latin", "", size)
+		}
+		rw := pdf.GetStringWidth(string(r))
+		if width+rw > w && len(line) > 0 {
+			cut := len(line)
+			if !isCJK(r) && r != ' ' {
+				for i := len(line) - 1; i > 0; i-- {
+					if line[i] == ' ' {
+						cut = i
+						break
+					}
+					if isCJK(line[i]) {
+						break
+					}
+				}
+			}
+			lines = append(lines, string(line[:cut]))
+			rest := []rune(strings.TrimLeft(string(line[cut:]), " "))
+			line = rest
+			width = 0
+			for _, x := range line {
+				if isCJK(x) {
+					pdf.SetFont("cjk", "", size)
+				} else {
+					pdf.SetFont("latin", "", size)
+				}
+				width += pdf.GetStringWidth(string(x))
+			}
+			if r == ' ' && len(line) == 0 {
+				continue
+			}
+		}
+		line = append(line, r)
+		width += rw
+	}
+	if len(line) > 0 {
+		lines = append(lines, string(line))
+	}
+	return lines
 }
