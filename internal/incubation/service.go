@@ -339,7 +339,10 @@ func (s *Service) Annotate(ctx context.Context, p *auth.Principal, id int64, bod
 		return Note{}, apperr.New(apperr.Forbidden, "the officers of the carrier's district annotate it")
 	}
 	var fs text.Errors
-	fs.Line("body", strings.ReplaceAll(body, "\n", " "), true, 4000)
+	if body == "" {
+		fs.Add("body", "is required")
+	}
+	fs.Block("body", body, 4000)
 	if err := fieldsErr(fs); err != nil {
 		return Note{}, err
 	}

@@ -253,7 +253,10 @@ func (in *ApplyInput) Validate() error {
 	case (in.TeamID == 0) == (in.OrgID == 0):
 		fs.Add("org_id", "apply either as a team (team_id) or as a company (org_id)")
 	}
-	fs.Line("plan", strings.ReplaceAll(in.Plan, "\n", " "), true, 5000)
+	if in.Plan == "" {
+		fs.Add("plan", "is required")
+	}
+	fs.Block("plan", in.Plan, 5000)
 	if in.DesksWanted < 0 || in.DesksWanted > maxUnits {
 		fs.Add("desks_wanted", "must be from 0 to 100,000")
 	}
