@@ -132,7 +132,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.Match.OnEligible = incubationPrograms{a}.BecameEligible
 	a.Indicators = indicators.New(d, append(indicators.Events(a.Events), indicators.Incubation(a.Incubation, func() time.Time { return d.Now() })...)...)
 	a.Talent = &talent.Service{DB: d, Notifier: a.Notifier}
-	a.Housing = &housing.Service{DB: d, Permits: workPermits{d}}
+	a.Housing = &housing.Service{DB: d, Permits: workPermits{d}, Notifier: a.Notifier}
 	a.Residence = &residence.Service{DB: d, Permits: workPermits{d}}
 	a.Registry.OnChange(a.Indicators.OrgChanged)
 	a.IP.Encumbered = func(ctx context.Context, q search.DBTX, asset int64) (int64, bool, error) {

@@ -54,6 +54,10 @@ func TestPagesOfEveryRole(t *testing.T) {
 		t.Fatalf("allocate: %d %s", r.Status, r.Body)
 	}
 	contains(t, "allocated round", off.Get(round).Body, "已配租", "已发配租通知")
+	var told int
+	if err := e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM notices n JOIN users u ON u.id = n.user_id WHERE u.email LIKE 'talent.%@demo.local' AND n.kind = 'housing.offer'`).Scan(&told); err != nil || told == 0 {
+		t.Fatalf("offers told to %d talents (%v)", told, err)
+	}
 	if r := off.Post(round+"/allocate", nil); r.Status != http.StatusConflict {
 		t.Fatalf("allocating twice: %d", r.Status)
 	}

@@ -14,6 +14,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/rules"
 )
 
@@ -23,6 +24,8 @@ type Service struct {
 	// Permits gives the talent's class; nil means no permit is known, and
 	// the score counts the talent as one without a foreigner's permit.
 	Permits Permits
+	// Notifier tells a talent of an offer; nil sends nothing.
+	Notifier *notify.Notifier
 }
 
 //go:embed rules/talent-housing-priority.json
@@ -724,7 +727,24 @@ func (s *Service) makeOffer(ctx context.Context, tx *sql.Tx, app, unit int64, da
 	if err != nil {
 		return o, err
 	}
-	return o, audit.Record(ctx, tx, now, audit.Change{Action: "offer", Entity: "housing_offer", EntityID: idStr(id), After: o})
+	if err := audit.Record(ctx, tx, now, audit.Change{Action: "offer", Entity: "housing_offer", EntityID: idStr(id), After: o}); err != nil {
+		return o, err
+	}
+	if s.Notifier != nil {
+		flat := o.Unit.Number + "，" + strconv.Itoa(o.Unit.Rooms) + " 居室"
+		_, err = s.Notifier.ToUser(ctx, tx, o.UserID, notify.Message{Kind: "housing.offer", Key: "housing.offer." + idStr(id),
+			Title: notify.Text{Zh: "人才公寓配租通知：" + o.BuildingZh + " " + flat, En: "A talent flat is offered to you: " + either(o.BuildingEn, o.BuildingZh) + " " + o.Unit.Number},
+			Body:  notify.Text{Zh: "请于 " + o.ExpiresOn + " 前接受或放弃，逾期视为放弃。", En: "Accept or decline by " + o.ExpiresOn + "; after that the offer lapses."},
+			Link:  "/talent/housing/mine"})
+	}
+	return o, err
+}
+
+func either(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // release frees a unit that was in status from: it is offered to the next
