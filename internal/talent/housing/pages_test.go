@@ -110,3 +110,40 @@ func TestSeedHousingIsIdempotent(t *testing.T) {
 		t.Fatalf("%d rows before, %d after", before, after)
 	}
 }
+
+// Bad input through the API: 422 problem+json naming the field, nothing
+// written.
+func TestAPIRefusesImpossibleInput(t *testing.T) {
+	e := apptest.New(t)
+	var open, tenancy int64
+	if err := e.App.DB.Read.QueryRow(`SELECT id FROM housing_rounds WHERE state = 'open'`).Scan(&open); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.DB.Read.QueryRow(`SELECT id FROM housing_tenancies WHERE state = 'active'`).Scan(&tenancy); err != nil {
+		t.Fatal(err)
+	}
+	talent, officer := e.Token("talent@demo.local"), e.Token("officer.xuhui@demo.local")
+	apply := "/api/v1/talent/housing/rounds/" + strconv.FormatInt(open, 10) + "/applications"
+	for _, c := range []struct {
+		token, path string
+		body        map[string]any
+		field       string
+	}{
+		{talent, apply, map[string]any{"months_in_district": 3, "household_size": 0, "rooms": 1, "move_in_on": "2099-01-01"}, "household_size"},
+		{talent, apply, map[string]any{"months_in_district": -2, "household_size": 1, "rooms": 1, "move_in_on": "2099-01-01"}, "months_in_district"},
+		{talent, apply, map[string]any{"months_in_district": 2, "household_size": 1, "rooms": 1, "move_in_on": "2001-01-01"}, "move_in_on"},
+		{talent, "/api/v1/talent/housing/tenancies/" + strconv.FormatInt(tenancy, 10) + "/move-out", map[string]any{"on": "2001-01-01"}, "on"},
+		{officer, "/api/v1/talent/housing/rounds", map[string]any{"name_zh": "x", "district": "xuhui", "opens_on": "2026-12-31", "closes_on": "2026-12-01"}, "closes_on"},
+		{"", "/api/v1/talent/residence/evaluate", map[string]any{"born_on": "2999-01-01"}, "born_on"},
+		{"", "/api/v1/talent/programs/guangqi/evaluate", map[string]any{"months_in_zone": -1}, "months_in_zone"},
+	} {
+		r := e.Do("POST", c.path, c.token, c.body)
+		if r.Status != http.StatusUnprocessableEntity || r.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(r.Body), `"`+c.field+`"`) {
+			t.Errorf("%s %v: %d %s, want 422 naming %s", c.path, c.body, r.Status, r.Body, c.field)
+		}
+	}
+	var n int
+	if err := e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM housing_applications a JOIN users u ON u.id = a.user_id WHERE u.email = 'talent@demo.local' AND a.round_id = $1`, open).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d applications written (%v)", n, err)
+	}
+}
