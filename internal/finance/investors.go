@@ -13,6 +13,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/i18n"
 	"rainforest/internal/registry"
 )
 
@@ -442,13 +443,30 @@ type Match struct {
 	Enterprise *Profile  `json:"enterprise,omitempty"`
 }
 
-// Score matches an investor and an enterprise's profile the same way from
-// either side.
-func Score(inv *Investor, pr *Profile) (int, []Reason) {
-	var rs []Reason
-	add := func(code string, pts int, zh, en string) {
-		rs = append(rs, Reason{Code: code, Points: pts, Zh: zh, En: en})
+// Names gives the labels of districts (by slug) in both languages.
+type Names map[string][2]string
+
+func (n Names) label(slug string) (zh, en string) {
+	if v, ok := n[slug]; ok {
+		return v[0], v[1]
 	}
+	return slug, slug
+}
+
+// labels are the catalog's labels of some keys, joined.
+func labels(prefix string, keys []string) (zh, en string) {
+	var z, e []string
+	for _, k := range keys {
+		z, e = append(z, i18n.T("zh", prefix+k)), append(e, i18n.T("en", prefix+k))
+	}
+	return strings.Join(z, "、"), strings.Join(e, ", ")
+}
+
+// Score matches an investor and an enterprise's profile the same way from
+// either side; districts names the districts in the reasons.
+func Score(inv *Investor, pr *Profile, districts Names) (int, []Reason) {
+	var rs []Reason
+	add := func(code string, pts int, zh, en string) { rs = append(rs, Reason{Code: code, Points: pts, Zh: zh, En: en}) }
 	var shared []string
 	for _, f := range pr.Fields {
 		if slices.Contains(inv.Fields, f) {
@@ -459,14 +477,16 @@ func Score(inv *Investor, pr *Profile) (int, []Reason) {
 	case len(inv.Fields) == 0:
 		add("field", 20, "投资方不限领域", "the investor takes any field")
 	case len(shared) > 0:
-		add("field", 40, "领域相符："+strings.Join(shared, "、"), "shared fields: "+strings.Join(shared, ", "))
+		zh, en := labels("tech.", shared)
+		add("field", 40, "领域相符："+zh, "shared fields: "+en)
 	default:
 		add("field", 0, "领域不相符", "no shared field")
 	}
+	stZh, stEn := labels("finance.stage.", []string{pr.Stage})
 	if slices.Contains(inv.Stages, pr.Stage) {
-		add("stage", 30, "投资阶段相符："+pr.Stage, "the stage fits: "+pr.Stage)
+		add("stage", 30, "投资阶段相符："+stZh, "the stage fits: "+stEn)
 	} else {
-		add("stage", 0, "投资阶段不相符："+pr.Stage, "the stage does not fit: "+pr.Stage)
+		add("stage", 0, "投资阶段不相符："+stZh, "the stage does not fit: "+stEn)
 	}
 	switch {
 	case pr.AskFen >= inv.MinTicketFen && pr.AskFen <= inv.MaxTicketFen:
@@ -476,19 +496,32 @@ func Score(inv *Investor, pr *Profile) (int, []Reason) {
 	default:
 		add("ticket", 0, "融资需求不在单笔投资额范围内", "the ask is outside the ticket range")
 	}
+	dZh, dEn := districts.label(pr.District)
 	switch {
 	case len(inv.Districts) == 0:
 		add("district", 5, "投资方不限区域", "the investor takes any district")
 	case slices.Contains(inv.Districts, pr.District):
-		add("district", 10, "区域相符："+pr.District, "the district fits: "+pr.District)
+		add("district", 10, "区域相符："+dZh, "the district fits: "+dEn)
 	default:
-		add("district", 0, "区域不在投资方范围内", "the district is outside the investor's")
+		add("district", 0, dZh+"不在投资方的区域内", dEn+" is outside the investor's districts")
 	}
 	score := 0
 	for _, r := range rs {
 		score += r.Points
 	}
 	return score, rs
+}
+
+func (s *Service) districtNames(ctx context.Context) (Names, error) {
+	out := Names{}
+	if s.Registry == nil {
+		return out, nil
+	}
+	ds, err := s.Registry.Districts(ctx)
+	for _, d := range ds {
+		out[d.Slug] = [2]string{d.NameZh, d.NameEn}
+	}
+	return out, err
 }
 
 func (s *Service) optedIn(ctx context.Context) ([]Profile, error) {
@@ -526,9 +559,13 @@ func (s *Service) InvestorMatches(ctx context.Context, p *auth.Principal, id int
 	if err != nil {
 		return nil, err
 	}
+	names, err := s.districtNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ms := []Match{}
 	for i := range ps {
-		sc, rs := Score(&inv, &ps[i])
+		sc, rs := Score(&inv, &ps[i], names)
 		ms = append(ms, Match{Score: sc, Reasons: rs, Enterprise: &ps[i]})
 	}
 	return rank(ms, func(m Match) string { return m.Enterprise.OrgName }), nil
@@ -548,9 +585,13 @@ func (s *Service) EnterpriseMatches(ctx context.Context, p *auth.Principal, org 
 	if err != nil {
 		return nil, err
 	}
+	names, err := s.districtNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ms := []Match{}
 	for i := range invs {
-		sc, rs := Score(&invs[i], &pr)
+		sc, rs := Score(&invs[i], &pr, names)
 		ms = append(ms, Match{Score: sc, Reasons: rs, Investor: &invs[i]})
 	}
 	return rank(ms, func(m Match) string { return m.Investor.NameZh }), nil

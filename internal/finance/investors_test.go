@@ -324,3 +324,36 @@ func TestCommitments(t *testing.T) {
 		t.Fatalf("/finance: %d", pg.Status)
 	}
 }
+
+func TestScore(t *testing.T) {
+	names := finance.Names{"jingan": {"静安区", "Jing'an"}}
+	inv := finance.Investor{Stages: []string{"seed", "angel"}, Fields: []string{"biomedicine"}, Districts: []string{"xuhui"}, MinTicketFen: 100_000_000, MaxTicketFen: 500_000_000}
+	for _, tc := range []struct {
+		name    string
+		pr      finance.Profile
+		score   int
+		someZh  string
+		someEn  string
+		ofParts [4]int
+	}{
+		{"all fit but the district", finance.Profile{Stage: "angel", Fields: []string{"biomedicine"}, AskFen: 300_000_000, District: "jingan"}, 90, "生物与新医药", "Jing'an is outside", [4]int{40, 30, 20, 0}},
+		{"near the range", finance.Profile{Stage: "a", Fields: []string{"aerospace"}, AskFen: 60_000_000, District: "xuhui"}, 20, "A 轮", "Series A", [4]int{0, 0, 10, 10}},
+		{"far", finance.Profile{Stage: "b_plus", AskFen: 2_000_000_000, District: "pudong"}, 0, "不在投资方的区域内", "outside the ticket range", [4]int{0, 0, 0, 0}},
+	} {
+		score, rs := finance.Score(&inv, &tc.pr, names)
+		zh, en := "", ""
+		for i, r := range rs {
+			zh, en = zh+r.Zh+"；", en+r.En+"; "
+			if r.Points != tc.ofParts[i] {
+				t.Errorf("%s: %s %d points, want %d", tc.name, r.Code, r.Points, tc.ofParts[i])
+			}
+		}
+		if score != tc.score || len(rs) != 4 || !strings.Contains(zh, tc.someZh) || !strings.Contains(en, tc.someEn) {
+			t.Errorf("%s: %d %q %q", tc.name, score, zh, en)
+		}
+	}
+	any := finance.Investor{Stages: []string{"a"}, MinTicketFen: 1, MaxTicketFen: 1 << 40}
+	if score, _ := finance.Score(&any, &finance.Profile{Stage: "a", AskFen: 100, District: "jingan"}, nil); score != 20+30+20+5 {
+		t.Errorf("an investor of any field and district: %d", score)
+	}
+}
