@@ -466,7 +466,9 @@ func labels(prefix string, keys []string) (zh, en string) {
 // either side; districts names the districts in the reasons.
 func Score(inv *Investor, pr *Profile, districts Names) (int, []Reason) {
 	var rs []Reason
-	add := func(code string, pts int, zh, en string) { rs = append(rs, Reason{Code: code, Points: pts, Zh: zh, En: en}) }
+	add := func(code string, pts int, zh, en string) {
+		rs = append(rs, Reason{Code: code, Points: pts, Zh: zh, En: en})
+	}
 	var shared []string
 	for _, f := range pr.Fields {
 		if slices.Contains(inv.Fields, f) {
