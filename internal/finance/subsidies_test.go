@@ -332,3 +332,57 @@ func TestSubsidyBudget(t *testing.T) {
 		t.Fatalf("after the refusal: %+v, budget %+v", got, budget)
 	}
 }
+
+// TestSubsidyCapConcurrent: claims of one enterprise on six loans at once
+// never pass the scheme's yearly cap together.
+func TestSubsidyCapConcurrent(t *testing.T) {
+	w := newBankWorld(t)
+	e := w.e
+	officer := e.Token("officer.jingan@demo.local")
+	at(w, "2025-01-15")
+	prod := w.product(t, nil)
+	var loans []finance.Loan
+	for range 6 {
+		loans = append(loans, w.disbursedLoan(t, prod, w.ent, w.yunshan))
+	}
+	at(w, "2025-04-02")
+	var each int64
+	for _, l := range loans {
+		each = finance.SubsidyAmount(w.repay(t, l, 1, 2), 5000)
+	}
+	capFen := each*5/2 + 1 // room for two and a half claims
+	must(t, e.Do("POST", "/api/v1/finance/subsidy-schemes", officer, map[string]any{"program": "jingan-ip-pledge-interest", "name_zh": "贴息",
+		"share_pct": 50, "cap_yuan": capFen / 100, "from_quarter": "2025Q1", "product_ids": []int64{prod}}), http.StatusCreated)
+	capFen = capFen / 100 * 100
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var total int64
+	created := 0
+	for _, l := range loans {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.Do("POST", "/api/v1/finance/subsidy-claims", w.ent, map[string]any{"loan_id": l.ID, "quarter": "2025Q1"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch r.Status {
+			case http.StatusCreated:
+				var c finance.SubsidyClaim
+				r.JSON(&c)
+				total += c.AmountFen
+				created++
+			case http.StatusConflict:
+			default:
+				t.Errorf("claim: %d %s", r.Status, r.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	if total > capFen || created < 1 {
+		t.Fatalf("%d claims for %d fen, cap %d", created, total, capFen)
+	}
+	var used int64
+	if err := e.App.DB.Read.QueryRowContext(context.Background(), `SELECT used_fen FROM subsidy_caps WHERE org_id = $1 AND year = 2025`, w.yunshan).Scan(&used); err != nil || used != total {
+		t.Fatalf("cap row: %d %v, claims %d", used, err, total)
+	}
+}
