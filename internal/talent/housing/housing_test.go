@@ -23,7 +23,7 @@ func (p permits) PermitsOf(_ context.Context, user int64) ([]housing.Permit, err
 }
 
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	d        *db.DB
 	s        *housing.Service
 	now      time.Time
@@ -36,7 +36,7 @@ type fixture struct {
 	seq      int
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	d := dbtest.Open(t)
 	f := &fixture{t: t, d: d, now: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC), perm: permits{}}
