@@ -80,6 +80,16 @@ type dashboardData struct {
 	Indicator       *Block
 }
 
+// AreaName is a district's name in the page's language.
+func (d *dashboardData) AreaName(lang, slug string) string {
+	for _, a := range d.Districts {
+		if a.Slug == slug {
+			return pick(lang, a.NameZh, a.NameEn)
+		}
+	}
+	return slug
+}
+
 func lang(r *http.Request) string { return ui.Lang(r.Context()) }
 
 func pick(lang, zh, en string) string {

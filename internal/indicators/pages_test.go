@@ -124,6 +124,9 @@ func TestPages(t *testing.T) {
 	if !strings.Contains(string(e.Do("GET", "/api/v1/indicator-populations", "", nil).Body), `"district":"jingan","year":2024,"population":970000`) {
 		t.Error("the saved figure is not listed")
 	}
+	if body := string(adm.Get("/indicators/populations").Body); !strings.Contains(body, "<th scope=\"row\">静安区</th><td class=\"num\">2024</td>") {
+		t.Errorf("the populations page does not name the district:\n%s", body)
+	}
 	if r := adm.Post("/indicators/populations", url.Values{"action": {"delete"}, "district": {"jingan"}, "year": {"2024"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("delete population: %d %s", r.Status, r.Body)
 	}
