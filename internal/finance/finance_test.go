@@ -424,7 +424,7 @@ func TestFinancePages(t *testing.T) {
 		t.Fatalf("repay: %d %s", r.Status, r.Body)
 	}
 	page := string(b.Get(loanPath).Body)
-	if !strings.Contains(page, "bank@demo.local") || !strings.Contains(page, "¥1,000.50") || strings.Contains(page, "finance.") {
+	if !strings.Contains(page, "bank@demo.local") || !strings.Contains(page, "¥1,000.50") || !strings.Contains(page, `id="h-rep"`) || strings.Contains(page, "finance.") {
 		t.Fatalf("loan page lacks the read log or the repayment: %s", page)
 	}
 	if r := b.Get("/loans"); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "科创信用贷") {

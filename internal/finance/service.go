@@ -407,6 +407,17 @@ func (s *Service) Loan(ctx context.Context, p *auth.Principal, id int64) (Loan, 
 	if err != nil {
 		return l, err
 	}
+	rows, err = s.DB.Read.QueryContext(ctx, `SELECT paid_on, amount_fen, interest_fen, principal_fen FROM loan_repayments WHERE loan_id = $1 ORDER BY paid_on, id`, id)
+	l.Repayments, err = db.Collect(rows, err, "repayments", func(r interface{ Scan(...any) error }) (Repayment, error) {
+		var x Repayment
+		var on db.Date
+		err := r.Scan(&on, &x.AmountFen, &x.InterestFen, &x.PrincipalFen)
+		x.PaidOn = on.String
+		return x, err
+	})
+	if err != nil {
+		return l, err
+	}
 	rows, err = s.DB.Read.QueryContext(ctx, `SELECT a.id, a.number, a.title_zh, g.state FROM loan_pledges g JOIN ip_assets a ON a.id = g.asset_id WHERE g.loan_id = $1 ORDER BY g.id`, id)
 	l.Pledges, err = db.Collect(rows, err, "pledges", func(r interface{ Scan(...any) error }) (Pledge, error) {
 		var x Pledge

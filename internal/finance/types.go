@@ -92,7 +92,19 @@ type Loan struct {
 	CreatedAt      time.Time     `json:"created_at"`
 	Consent        *Consent      `json:"consent,omitempty"`
 	Schedule       []Installment `json:"schedule,omitempty"`
-	Pledges        []Pledge      `json:"pledges,omitempty"`
+	// Repayments are the bank's records, the evidence interest subsidies
+	// are paid on.
+	Repayments []Repayment `json:"repayments,omitempty"`
+	Pledges    []Pledge    `json:"pledges,omitempty"`
+}
+
+// Repayment is one repayment the bank recorded, split into its interest
+// and principal parts.
+type Repayment struct {
+	PaidOn       string `json:"paid_on"`
+	AmountFen    int64  `json:"amount_fen"`
+	InterestFen  int64  `json:"interest_fen"`
+	PrincipalFen int64  `json:"principal_fen"`
 }
 
 // LoanInput applies for a loan.
