@@ -37,6 +37,7 @@ var commands = []command{
 	{"mail", "send the e-mail outbox through an SMTP server", runMail},
 	{"obligations", "mark the award obligations that ran their course", runObligations},
 	{"export-360giving", "write the paid awards as a 360Giving JSON data package", runExport360},
+	{"talent", "work permits: rescore the open applications, remind of expiring permits", runTalent},
 }
 
 // errUsage marks a mistake on the command line: the usage is printed and

@@ -71,6 +71,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			err = demo.SeedInstruments(ctx, d, a.Instruments)
 		}
 		if err == nil {
+			err = demo.SeedTalent(ctx, d, a.Talent)
+		}
+		if err == nil {
 			err = demo.SeedEvents(ctx, d, a.Events)
 		}
 		if err == nil {
@@ -103,6 +106,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go a.Match.Worker(ctx, 5*time.Second, log)
 	// Mark fulfilled obligations at start and daily.
 	go a.Obligations.Worker(ctx, 24*time.Hour, log)
+	// Work-permit renewal reminders and re-scoring, at start and daily.
+	go a.Talent.Worker(ctx, 24*time.Hour, log)
 	// Escalate overdue service-desk requests every five minutes.
 	go a.Desk.Worker(ctx, 5*time.Minute, log)
 	// Keep the indicators' cache in step with their sources.

@@ -136,8 +136,8 @@ type scoreChange struct {
 	asOf    string
 }
 
-// rescoreBatch is how many applications one UPDATE writes.
-const rescoreBatch = 500
+// rescoreBatch is how many applications one UPDATE writes on PostgreSQL.
+const rescoreBatch = 20000
 
 func (s *Service) rescore(ctx context.Context, asOf string, p *auth.Principal) (RescoreResult, error) {
 	start := time.Now()
@@ -231,7 +231,7 @@ func (s *Service) scan(ctx context.Context, fn func(*rescoreRow) error) error {
 // (in process, no round trip) runs one prepared single-row UPDATE per
 // application, cheaper there than binding thousands of parameters into
 // one statement; PostgreSQL takes rescoreBatch rows per UPDATE … FROM
-// (VALUES …), one round trip per batch.
+// unnest of eight arrays, one round trip and one join per batch.
 func (s *Service) writeScores(ctx context.Context, tx *sql.Tx, cs []scoreChange) error {
 	now := s.DB.Now()
 	if s.DB.Dialect != db.Postgres {
@@ -248,45 +248,24 @@ func (s *Service) writeScores(ctx context.Context, tx *sql.Tx, cs []scoreChange)
 		}
 		return nil
 	}
-	stmts := map[int]string{}
 	for len(cs) > 0 {
 		n := min(len(cs), rescoreBatch)
-		q, ok := stmts[n]
-		if !ok {
-			q = updateScoresSQL(n, "DATE")
-			stmts[n] = q
+		ids, versions, tables, points := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		classes, bases, items, days := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		for i, c := range cs[:n] {
+			ids[i], versions[i], tables[i], points[i] = c.id, int64(c.version), c.table, int64(c.points)
+			classes[i], bases[i], items[i], days[i] = c.class, c.basis, c.items, c.asOf
 		}
-		args := make([]any, 0, n*8+1)
-		for _, c := range cs[:n] {
-			args = append(args, c.id, c.version, c.table, c.points, c.class, c.basis, c.items, c.asOf)
-		}
-		args = append(args, now)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE talent_applications AS a SET score_table_id = v.t, score_points = v.p, score_class = v.c, score_basis = v.b,
+			score_items = v.i, score_as_of = v.d, scored_at = $9
+			FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::date[]) AS v(id, ver, t, p, c, b, i, d)
+			WHERE a.id = v.id AND a.version = v.ver AND a.state IN ('draft', 'submitted', 'under_review', 'returned')`,
+			ids, versions, tables, points, classes, bases, items, days, now); err != nil {
 			return apperr.Wrap(err, "write scores")
 		}
 		cs = cs[n:]
 	}
 	return nil
-}
-
-func updateScoresSQL(n int, dateType string) string {
-	var b strings.Builder
-	b.WriteString(`UPDATE talent_applications SET score_table_id = v.column3, score_points = v.column4, score_class = v.column5, score_basis = v.column6,
-		score_items = v.column7, score_as_of = v.column8, scored_at = $`)
-	b.WriteString(strconv.Itoa(n*8 + 1))
-	b.WriteString(` FROM (VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		k := i * 8
-		ph := func(j int) string { return "$" + strconv.Itoa(k+j) }
-		b.WriteString("(CAST(" + ph(1) + " AS BIGINT), CAST(" + ph(2) + " AS INTEGER), CAST(" + ph(3) + " AS BIGINT), CAST(" + ph(4) + " AS INTEGER), CAST(" +
-			ph(5) + " AS TEXT), CAST(" + ph(6) + " AS TEXT), CAST(" + ph(7) + " AS TEXT), CAST(" + ph(8) + " AS " + dateType + "))")
-	}
-	b.WriteString(`) AS v WHERE talent_applications.id = v.column1 AND talent_applications.version = v.column2
-		AND talent_applications.state IN ('draft', 'submitted', 'under_review', 'returned')`)
-	return b.String()
 }
 
 // ScoreAsOf scores an application as of a day without writing: what the
