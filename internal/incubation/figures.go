@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,15 @@ func rate(num, den int, zh, en string) Rate {
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// dayNum is a YYYY-MM-DD date as days since 1970-01-01.
+func dayNum(s string) int64 {
+	t, err := parseDate(s)
+	if err != nil {
+		return math.MinInt32
+	}
+	return t.Unix() / 86400
+}
 
 // Occupancy is the space leased on one day.
 type Occupancy struct {
@@ -126,7 +136,13 @@ func compute(d *data, asOf time.Time) Figures {
 	if c := d.desks + d.offices; c > 0 {
 		f.Occupancy.Pct = round1(float64(f.Occupancy.DesksUsed+f.Occupancy.OfficesUsed) * 100 / float64(c))
 	}
-	// The twelve months to asOf's, oldest first.
+	// The twelve months to asOf's, oldest first, counted in days since
+	// the epoch.
+	type span struct{ s, e, units int64 }
+	spans := make([]span, 0, len(d.leases))
+	for _, l := range d.leases {
+		spans = append(spans, span{dayNum(l.start), dayNum(l.end), int64(l.units)})
+	}
 	first := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
 	for m := 0; m < 12; m++ {
 		ms := first.AddDate(0, m, 0)
@@ -134,17 +150,12 @@ func compute(d *data, asOf time.Time) Figures {
 		if me.After(asOf) {
 			me = asOf
 		}
-		days := int64(me.Sub(ms).Hours()/24) + 1
-		mo := MonthOccupancy{Month: ms.Format("2006-01"), CapacityDays: days * int64(d.desks+d.offices)}
-		s, e := ms.Format(time.DateOnly), me.Format(time.DateOnly)
-		for _, l := range d.leases {
-			a, b := max(l.start, s), min(l.end, e)
-			if a > b {
-				continue
+		s, e := ms.Unix()/86400, me.Unix()/86400
+		mo := MonthOccupancy{Month: ms.Format("2006-01"), CapacityDays: (e - s + 1) * int64(d.desks+d.offices)}
+		for _, l := range spans {
+			if a, b := max(l.s, s), min(l.e, e); a <= b {
+				mo.UsedDays += l.units * (b - a + 1)
 			}
-			ta, _ := parseDate(a)
-			tb, _ := parseDate(b)
-			mo.UsedDays += int64(l.units) * (int64(tb.Sub(ta).Hours()/24) + 1)
 		}
 		if mo.CapacityDays > 0 {
 			mo.Pct = round1(float64(mo.UsedDays) * 100 / float64(mo.CapacityDays))
@@ -221,7 +232,7 @@ func compute(d *data, asOf time.Time) Figures {
 
 // load reads the records of the carriers where is true (a condition on
 // the carriers c with its arguments), for figures to asOf.
-func (s *Service) load(ctx context.Context, where string, args db.Args) (map[string]*data, error) {
+func (s *Service) load(ctx context.Context, where string, args db.Args, asOf time.Time) (map[string]*data, error) {
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT c.id, c.district, c.desks, c.offices, c.status FROM incubation_carriers c WHERE `+where, args...)
 	type cr struct {
 		id               int64
@@ -253,8 +264,12 @@ func (s *Service) load(ctx context.Context, where string, args db.Args) (map[str
 	if len(cs) == 0 {
 		return out, nil
 	}
-	in := `SELECT c.id FROM incubation_carriers c WHERE ` + where
-	rows, err = s.DB.Read.QueryContext(ctx, `SELECT id, carrier_id, team_id IS NOT NULL, admitted_on, left_on, COALESCE(exit_kind, '') FROM incubation_tenancies WHERE carrier_id IN (`+in+`)`, args...)
+	// Every carrier's records, or those of the carriers where is true.
+	in := `1 = 1`
+	if where != `1 = 1` {
+		in = `carrier_id IN (SELECT c.id FROM incubation_carriers c WHERE ` + where + `)`
+	}
+	rows, err = s.DB.Read.QueryContext(ctx, `SELECT id, carrier_id, team_id IS NOT NULL, admitted_on, left_on, COALESCE(exit_kind, '') FROM incubation_tenancies WHERE `+in, args...)
 	ts, err := db.Collect(rows, err, "tenancies", func(r interface{ Scan(...any) error }) (fTenancy, error) {
 		var t fTenancy
 		var a, l db.Date
@@ -269,7 +284,11 @@ func (s *Service) load(ctx context.Context, where string, args db.Args) (map[str
 		d := out[districtOf[t.carrier]]
 		d.tenancies = append(d.tenancies, t)
 	}
-	rows, err = s.DB.Read.QueryContext(ctx, `SELECT carrier_id, space, units, starts_on, ends_on FROM incubation_leases WHERE carrier_id IN (`+in+`)`, args...)
+	// The leases that touch the twelve months to asOf: occupancy counts no
+	// others.
+	first := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0).Format(time.DateOnly)
+	largs := append(slices.Clone(args), first)
+	rows, err = s.DB.Read.QueryContext(ctx, `SELECT carrier_id, space, units, starts_on, ends_on FROM incubation_leases WHERE `+in+` AND ends_on >= $`+strconv.Itoa(len(largs)), largs...)
 	ls, err := db.Collect(rows, err, "leases", func(r interface{ Scan(...any) error }) (fLease, error) {
 		var l fLease
 		var a, b db.Date
@@ -284,7 +303,7 @@ func (s *Service) load(ctx context.Context, where string, args db.Args) (map[str
 		d := out[districtOf[l.carrier]]
 		d.leases = append(d.leases, l)
 	}
-	rows, err = s.DB.Read.QueryContext(ctx, `SELECT tenancy_id, carrier_id, amount_fen, invested_on FROM incubation_investments WHERE carrier_id IN (`+in+`)`, args...)
+	rows, err = s.DB.Read.QueryContext(ctx, `SELECT tenancy_id, carrier_id, amount_fen, invested_on FROM incubation_investments WHERE `+in, args...)
 	is, err := db.Collect(rows, err, "investments", func(r interface{ Scan(...any) error }) (fInvestment, error) {
 		var x fInvestment
 		var on db.Date
@@ -329,7 +348,7 @@ func (s *Service) CarrierFigures(ctx context.Context, p *auth.Principal, id int6
 		return Figures{}, err
 	}
 	var args db.Args
-	m, err := s.load(ctx, `c.id = `+args.Add(c.ID), args)
+	m, err := s.load(ctx, `c.id = `+args.Add(c.ID), args, day)
 	if err != nil {
 		return Figures{}, err
 	}
@@ -362,7 +381,7 @@ type City struct {
 // principal.
 func (s *Service) CityFigures(ctx context.Context, asOf time.Time) (City, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	m, err := s.load(ctx, `1 = 1`, nil)
+	m, err := s.load(ctx, `1 = 1`, nil, asOf)
 	if err != nil {
 		return City{}, err
 	}
