@@ -144,7 +144,9 @@ func (ix *Index) PutMany(ctx context.Context, tx DBTX, docs []Doc) error {
 
 // Clear removes every document of the index, before a rebuild.
 func (ix *Index) Clear(ctx context.Context, tx DBTX) error {
-	for _, t := range []string{"search_postings", "search_docs", "search_terms", "search_fields"} {
+	// Without its sequence row the index is empty; the next write starts
+	// it afresh under a new epoch, so copies in memory are dropped.
+	for _, t := range []string{"search_docs", "search_terms", "search_fields", "search_gone", "search_seq"} {
 		// The table names are constants.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE idx = $1`, ix.Name); err != nil {
 			return fmt.Errorf("search: clear %s: %w", ix.Name, err)
@@ -162,6 +164,7 @@ type analysed struct {
 	filters []filterValue
 	surface map[string]string // term → a word it was seen as
 	texts   string            // JSON of the fields' text
+	vec     []byte            // the term vector (encodeVec)
 }
 
 // fld is one field's figures in a posting or a document.
@@ -236,6 +239,7 @@ func (ix *Index) analyse(d Doc) (*analysed, error) {
 		return nil, err
 	}
 	a.texts = string(b)
+	a.vec = encodeVec(nil, a.terms, a.posting)
 	return a, nil
 }
 
@@ -361,16 +365,15 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 	for i, d := range docs {
 		byID[d.ID] = i
 	}
-	var news []*analysed
+	var keep []Doc
 	for i, d := range docs {
-		if byID[d.ID] != i {
-			continue
+		if byID[d.ID] == i {
+			keep = append(keep, d)
 		}
-		a, err := ix.analyse(d)
-		if err != nil {
-			return err
-		}
-		news = append(news, a)
+	}
+	news, err := ix.analyseAll(keep)
+	if err != nil {
+		return err
 	}
 	for _, id := range gone {
 		if _, ok := byID[id]; !ok {
@@ -390,6 +393,11 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_fields (idx, field, docs, length) VALUES ($1, '', 0, 0)
 		ON CONFLICT (idx, field) DO UPDATE SET docs = search_fields.docs`, ix.Name); err != nil {
 		return wrap("lock", err)
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO search_seq (idx, epoch, seq) VALUES ($1, $2, 1)
+		ON CONFLICT (idx) DO UPDATE SET seq = search_seq.seq + 1 RETURNING seq`, ix.Name, newEpoch()).Scan(&seq); err != nil {
+		return wrap("sequence", err)
 	}
 	olds, err := ix.readOld(ctx, tx, ids)
 	if err != nil {
@@ -412,13 +420,16 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 		docDelta--
 	}
 	var delDocs []any
+	var goneDocs [][]any
 	for _, id := range ids {
 		if _, ok := olds[id]; ok {
 			delDocs = append(delDocs, id)
+			if byID[id] < 0 {
+				goneDocs = append(goneDocs, []any{seq, id})
+			}
 		}
 	}
-	var insPostings, insDocs [][]any
-	var buf []byte
+	insDocs := make([][]any, 0, len(news))
 	for _, a := range news {
 		docDelta++
 		for _, f := range a.lengths {
@@ -429,38 +440,18 @@ func (ix *Index) write(ctx context.Context, tx DBTX, docs []Doc, gone []int64) e
 			if _, ok := surfaces[t]; !ok {
 				surfaces[t] = a.surface[t]
 			}
-			buf = encode(buf[:0], a.posting[t], a.filters)
-			insPostings = append(insPostings, []any{t, a.id, slices.Clone(buf)})
 		}
-		insDocs = append(insDocs, []any{a.id, strings.Join(a.terms, " "), encode(nil, a.lengths, a.filters), a.texts})
+		insDocs = append(insDocs, []any{a.id, "", encode(nil, a.lengths, a.filters), a.texts, a.vec, seq})
 	}
 
 	name := []any{ix.Name}
-	for _, id := range ids {
-		o, ok := olds[id]
-		if !ok {
-			continue
-		}
-		var terms []any
-		for _, t := range o.terms {
-			terms = append(terms, t)
-		}
-		if err := batch(ctx, tx, []any{ix.Name, id}, `DELETE FROM search_postings WHERE idx = $1 AND doc = $2 AND term IN (`, `)`, singles(terms)); err != nil {
-			return wrap("delete postings of", err)
-		}
-	}
 	if err := batch(ctx, tx, name, `DELETE FROM search_docs WHERE idx = $1 AND doc IN (`, `)`, singles(delDocs)); err != nil {
 		return wrap("delete documents of", err)
 	}
-	// In term order, as the table is: the inserts of a batch land close
-	// together.
-	slices.SortFunc(insPostings, func(x, y []any) int {
-		return cmp.Or(strings.Compare(x[0].(string), y[0].(string)), cmp.Compare(x[1].(int64), y[1].(int64)))
-	})
-	if err := batch(ctx, tx, name, `INSERT INTO search_postings (idx, term, doc, data) VALUES `, ``, insPostings); err != nil {
-		return wrap("insert postings of", err)
+	if err := batch(ctx, tx, name, `INSERT INTO search_gone (idx, seq, doc) VALUES `, ``, goneDocs); err != nil {
+		return wrap("record removals of", err)
 	}
-	if err := batch(ctx, tx, name, `INSERT INTO search_docs (idx, doc, terms, data, texts) VALUES `, ``, insDocs); err != nil {
+	if err := batch(ctx, tx, name, `INSERT INTO search_docs (idx, doc, terms, data, texts, vec, seq) VALUES `, ``, insDocs); err != nil {
 		return wrap("insert documents of", err)
 	}
 
@@ -515,15 +506,15 @@ func (ix *Index) readOld(ctx context.Context, tx DBTX, ids []int64) (map[int64]o
 	for chunk := range slices.Chunk(ids, 500) {
 		var a db.Args
 		a.Add(ix.Name)
-		rows, err := tx.QueryContext(ctx, `SELECT doc, terms, data FROM search_docs WHERE idx = $1 AND doc IN (`+db.List(&a, chunk)+`)`, a...)
+		rows, err := tx.QueryContext(ctx, `SELECT doc, terms, data, vec FROM search_docs WHERE idx = $1 AND doc IN (`+db.List(&a, chunk)+`)`, a...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var id int64
 			var terms string
-			var data []byte
-			if err := rows.Scan(&id, &terms, &data); err != nil {
+			var data, vec []byte
+			if err := rows.Scan(&id, &terms, &data, &vec); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -532,7 +523,15 @@ func (ix *Index) readOld(ctx context.Context, tx DBTX, ids []int64) (map[int64]o
 				rows.Close()
 				return nil, err
 			}
-			out[id] = old{terms: strings.Fields(terms), lengths: fs}
+			o := old{lengths: fs}
+			if len(vec) == 0 {
+				// Written before term vectors: the terms are listed.
+				o.terms = strings.Fields(terms)
+			} else if err := walkVec(vec, func(term []byte, _ []fld) { o.terms = append(o.terms, string(term)) }); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = o
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -1,0 +1,248 @@
+package search_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/db/dbtest"
+	"rainforest/internal/kernel/search"
+)
+
+// TestSearchInTransaction: a search through a transaction that has written
+// to the index sees its own writes (puts, updates, removals); the other
+// searches never see them, before the commit nor after a rollback, and see
+// them once committed.
+func TestSearchInTransaction(t *testing.T) {
+	d := dbtest.Open(t)
+	ix := newIndex()
+	load(t, d, ix, fixture)
+	ctx := context.Background()
+	outside := func(text string) []int64 { return ids(run(t, d, ix, search.Query{Text: text})) }
+	if got := outside("chip"); !slices.Equal(sorted(got), []int64{2, 6}) {
+		t.Fatalf("chip before: %v", got)
+	}
+	for _, commit := range []bool{false, true} {
+		boom := fmt.Errorf("rolled back")
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			if err := ix.Put(ctx, tx, 200, map[string]string{"title": "Quantum chip"}, map[string]string{"kind": "patent", "district": "xuhui"}); err != nil {
+				return err
+			}
+			if err := ix.Put(ctx, tx, 6, map[string]string{"title": "Machine learning platform"}, map[string]string{"kind": "software", "district": "xuhui"}); err != nil {
+				return err
+			}
+			if err := ix.Delete(ctx, tx, 2); err != nil {
+				return err
+			}
+			res, err := ix.Search(ctx, tx, search.Query{Text: "chip", Facets: []string{"district"}})
+			if err != nil {
+				return err
+			}
+			if got := ids(res); !slices.Equal(got, []int64{200}) || res.Total != 1 ||
+				!slices.Equal(res.Facets["district"], []search.FacetCount{{Value: "xuhui", Count: 1}}) {
+				t.Errorf("inside the transaction: %v total %d facets %v", got, res.Total, res.Facets)
+			}
+			if res, err := ix.Search(ctx, tx, search.Query{Text: "quantum", Filters: map[string][]string{"district": {"xuhui"}}}); err != nil || !slices.Equal(ids(res), []int64{200}) {
+				t.Errorf("quantum inside: %v %v", ids(res), err)
+			}
+			if res, err := ix.Search(ctx, tx, search.Query{}); err != nil || res.Total != len(fixture) {
+				t.Errorf("browse inside: %d %v", res.Total, err)
+			}
+			if d.Dialect == db.Postgres {
+				// SQLite has one writer, and the read pool would wait for it.
+				if got := outside("chip"); !slices.Equal(sorted(got), []int64{2, 6}) {
+					t.Errorf("outside, before the commit: %v", got)
+				}
+			}
+			if !commit {
+				return boom
+			}
+			return nil
+		})
+		if !commit && err != boom || commit && err != nil {
+			t.Fatal(err)
+		}
+		want := []int64{2, 6}
+		if commit {
+			want = []int64{200}
+		}
+		if got := outside("chip"); !slices.Equal(sorted(got), want) {
+			t.Errorf("commit %v: chip after: %v, want %v", commit, got, want)
+		}
+	}
+}
+
+// TestSearchTwoProcesses: writes never touch the copies in memory; a copy
+// learns of them only through the change sequence in the database, as the
+// copy of another process on the same database does. The copy read
+// through the pool and the view of a connection of its own (the copy and
+// an overlay of the changes it has not applied) both see every committed
+// write, removal and clearing.
+func TestSearchTwoProcesses(t *testing.T) {
+	d := dbtest.Open(t)
+	ix := newIndex()
+	load(t, d, ix, fixture)
+	ctx := context.Background()
+	conn, err := d.Read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	check := func(what string, want []int64) {
+		t.Helper()
+		a := run(t, d, ix, search.Query{Text: "graphene", Any: true})
+		b, err := ix.Search(ctx, conn, search.Query{Text: "graphene", Any: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(sorted(ids(a)), want) || !slices.Equal(sorted(ids(b)), want) {
+			t.Errorf("%s: %v and %v, want %v", what, ids(a), ids(b), want)
+		}
+	}
+	check("before", []int64{})
+	for i := range 3 {
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			return ix.Put(ctx, tx, int64(300+i), map[string]string{"title": "Graphene film"}, nil)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after three puts", []int64{300, 301, 302})
+	if err := d.Tx(ctx, func(tx *sql.Tx) error { return ix.Delete(ctx, tx, 301) }); err != nil {
+		t.Fatal(err)
+	}
+	check("after a delete", []int64{300, 302})
+	if err := d.Tx(ctx, func(tx *sql.Tx) error { return ix.Clear(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	check("after clear", []int64{})
+	load(t, d, ix, fixture[:3])
+	if got := run(t, d, ix, search.Query{}).Total; got != 3 {
+		t.Errorf("after clear and load: %d documents", got)
+	}
+}
+
+// TestSearchManyUpdates: after many updates and deletes (dead ordinals,
+// the copy loaded again when they pile up), the copy in memory answers as
+// an index built afresh from the documents left.
+func TestSearchManyUpdates(t *testing.T) {
+	d := dbtest.Open(t)
+	ix, fresh := newIndex(), newIndex()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	cur := map[int64]search.Doc{}
+	words := strings.Fields("chip battery 芯片 电池 graphene 石墨烯 transfer licence sensor 传感器 robot 机器人")
+	doc := func(id int64) search.Doc {
+		var t strings.Builder
+		for range 1 + r.IntN(4) {
+			t.WriteString(words[r.IntN(len(words))] + " ")
+		}
+		return search.Doc{ID: id, Fields: map[string]string{"title": t.String()}, Filters: map[string][]string{"kind": {words[r.IntN(3)]}}}
+	}
+	run(t, d, ix, search.Query{Text: "chip"}) // a copy loaded from the start
+	for round := range 40 {
+		var docs []search.Doc
+		for range 30 {
+			dd := doc(int64(1 + r.IntN(120)))
+			docs = append(docs, dd)
+		}
+		gone := int64(1 + r.IntN(120))
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			if err := ix.PutMany(ctx, tx, docs); err != nil {
+				return err
+			}
+			return ix.Delete(ctx, tx, gone)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dd := range docs {
+			cur[dd.ID] = dd
+		}
+		delete(cur, gone)
+		if round%10 == 9 {
+			run(t, d, ix, search.Query{Text: "battery"})
+		}
+	}
+	var all []search.Doc
+	for _, dd := range cur {
+		all = append(all, dd)
+	}
+	if err := d.Tx(ctx, func(tx *sql.Tx) error { return fresh.PutMany(ctx, tx, all) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []search.Query{
+		{Text: "chip"}, {Text: "芯片 电池"}, {Text: "芯"}, {Text: "robot sensor graphene", Any: true, Facets: []string{"kind"}},
+		{Text: "transfer", Filters: map[string][]string{"kind": {"battery", "chip"}}, Facets: []string{"kind"}}, {Facets: []string{"kind"}, Limit: 100},
+	} {
+		a, b := run(t, d, ix, q), run(t, d, fresh, q)
+		if fmt.Sprint(a.Hits, a.Total, a.Facets, a.Relaxed) != fmt.Sprint(b.Hits, b.Total, b.Facets, b.Relaxed) {
+			t.Errorf("%+v: updated index %v %d %v, fresh %v %d %v", q, ids(a), a.Total, a.Facets, ids(b), b.Total, b.Facets)
+		}
+	}
+}
+
+// TestSearchMigratedRows: rows written before term vectors (an empty vec,
+// the terms listed) are analysed again from their text when the copy is
+// loaded, and rewritten or removed as usual.
+func TestSearchMigratedRows(t *testing.T) {
+	if os.Getenv("RAINFOREST_TEST_PG") != "" {
+		t.Skip("the rows are rewritten through SQLite's syntax")
+	}
+	d, err := db.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ix, fresh := newIndex(), newIndex()
+	load(t, d, ix, fixture)
+	load(t, d, fresh, fixture)
+	ctx := context.Background()
+	// As migration 0031 leaves the rows of an index written before it.
+	for _, s := range []string{`UPDATE search_docs SET vec = x'', seq = 0 WHERE idx = $1`, `UPDATE search_seq SET seq = 0 WHERE idx = $1`} {
+		if _, err := d.Write.ExecContext(ctx, s, ix.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The terms column, as 0030 wrote it.
+	for _, f := range fixture {
+		var terms []string
+		search.Analyze(f.title+" "+f.abstract, func(tk search.Token) { terms = append(terms, tk.Term) })
+		slices.Sort(terms)
+		if _, err := d.Write.ExecContext(ctx, `UPDATE search_docs SET terms = $1 WHERE idx = $2 AND doc = $3`, strings.Join(slices.Compact(terms), " "), ix.Name, f.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []search.Query{{Text: "chip"}, {Text: "芯片", Facets: []string{"kind"}}, {Text: "technology transfer patents", Any: true}} {
+		a, b := run(t, d, ix, q), run(t, d, fresh, q)
+		if fmt.Sprint(a.Hits, a.Facets) != fmt.Sprint(b.Hits, b.Facets) {
+			t.Errorf("%q: migrated %v, fresh %v", q.Text, a.Hits, b.Hits)
+		}
+	}
+	err = d.Tx(ctx, func(tx *sql.Tx) error {
+		if err := ix.Delete(ctx, tx, 2); err != nil {
+			return err
+		}
+		return fresh.Delete(ctx, tx, 2)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, d, "search_terms", ix.Name), dump(t, d, "search_terms", fresh.Name); got != want {
+		t.Errorf("vocabulary after removing a migrated row:\n%s\nwant:\n%s", got, want)
+	}
+	if a, b := run(t, d, ix, search.Query{Text: "battery chip", Any: true}), run(t, d, fresh, search.Query{Text: "battery chip", Any: true}); fmt.Sprint(a.Hits) != fmt.Sprint(b.Hits) {
+		t.Errorf("after removing: %v, fresh %v", a.Hits, b.Hits)
+	}
+}
