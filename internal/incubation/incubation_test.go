@@ -360,6 +360,13 @@ func TestPages(t *testing.T) {
 			}
 		}
 	}
+	anon := v.e.Browser()
+	if r := anon.Get("/incubation?q=hardware"); r.Status != http.StatusOK || !strings.Contains(string(r.Body), fmt.Sprintf("/incubation/carriers/%d", c)) {
+		t.Errorf("public catalog: %d", r.Status)
+	}
+	if r := anon.Get(fmt.Sprintf("/incubation/carriers/%d", c)); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "登录后申请入驻") || strings.Contains(string(r.Body), "页面团队") {
+		t.Errorf("public carrier page: %d", r.Status)
+	}
 	b := v.e.Browser()
 	b.Login("incubator@demo.local")
 	r := b.Get(fmt.Sprintf("/incubation/carriers/%d", c))
