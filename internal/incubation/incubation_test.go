@@ -230,6 +230,28 @@ func TestAdmissionLeasesAndExit(t *testing.T) {
 		}
 	}
 	problem(t, exit(v.op, map[string]any{"exit": "closed", "left_on": "2026-11-23"}), http.StatusConflict)
+	// Each change has its audit record; the refusals left none.
+	rows, err := v.e.App.DB.Read.Query(`SELECT action, COUNT(*) FROM audit_log WHERE entity = 'incubation_tenancy' AND entity_id = $1 GROUP BY action ORDER BY action`, fmt.Sprint(ten))
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := map[string]int{}
+	for rows.Next() {
+		var a string
+		var n int
+		if err := rows.Scan(&a, &n); err != nil {
+			t.Fatal(err)
+		}
+		audited[a] = n
+	}
+	rows.Close()
+	if want := map[string]int{"admit": 1, "lease": 4, "invest": 1, "leave": 1}; fmt.Sprint(audited) != fmt.Sprint(want) {
+		t.Errorf("audit of the tenancy: %v, want %v", audited, want)
+	}
+	var leases int
+	if err := v.e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM incubation_leases WHERE tenancy_id = $1`, ten).Scan(&leases); err != nil || leases != 2 {
+		t.Errorf("leases after leaving: %d %v", leases, err)
+	}
 	// The tenant sees it among its tenancies; the operator was told of the
 	// application, the tenant of each decision.
 	if r := must(t, v.e.Do("GET", "/api/v1/incubation/tenancies", v.ent, nil), http.StatusOK); !strings.Contains(string(r.Body), `"exit":"graduated"`) {
