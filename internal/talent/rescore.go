@@ -183,6 +183,11 @@ func (s *Service) rescore(ctx context.Context, asOf string, p *auth.Principal) (
 		return res, err
 	}
 	res.Changed = len(changes)
+	if res.Changed == 0 && p == nil {
+		// The platform's own run found nothing to change: nothing to record.
+		res.Millis = time.Since(start).Milliseconds()
+		return res, nil
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.writeScores(ctx, tx, changes); err != nil {
 			return err
