@@ -223,7 +223,9 @@ func (s *Service) Apply(ctx context.Context, p *auth.Principal, carrierID int64,
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO incubation_applications (carrier_id, team_id, org_id, applicant_user_id, plan, desks_wanted, offices_wanted, state, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`, carrierID, nullID(in.TeamID), nullID(in.OrgID), p.UserID, in.Plan, in.DesksWanted,
-			in.OfficesWanted, Submitted, now).Scan(&id); err != nil {
+			in.OfficesWanted, Submitted, now).Scan(&id); db.IsUniqueViolation(err) {
+			return apperr.Field(whoCol, "%s already has an open application to this carrier", who).WithCode(apperr.Conflict)
+		} else if err != nil {
 			return apperr.Wrap(err, "insert application")
 		}
 		a, err := loadApp(ctx, tx, id)
@@ -413,7 +415,9 @@ func (s *Service) startTenancy(ctx context.Context, tx *sql.Tx, t *Tenancy) erro
 		app = *t.ApplicationID
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO incubation_tenancies (carrier_id, application_id, team_id, org_id, name, admitted_on, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, t.CarrierID, app, team, org, t.Name, t.AdmittedOn, now).Scan(&t.ID); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, t.CarrierID, app, team, org, t.Name, t.AdmittedOn, now).Scan(&t.ID); db.IsUniqueViolation(err) {
+		return apperr.New(apperr.Conflict, "%s is a tenant of this carrier already", t.Name)
+	} else if err != nil {
 		return apperr.Wrap(err, "insert tenancy")
 	}
 	c, err := loadCarrier(ctx, tx, t.CarrierID)

@@ -408,3 +408,39 @@ func TestPages(t *testing.T) {
 		t.Errorf("a lease from the form: %d %s", r.Status, r.Body)
 	}
 }
+
+// The same company applying many times at once: one application, the
+// others refused as conflicts naming org_id (both engines).
+func TestConcurrentApplications(t *testing.T) {
+	v := newEnv(t)
+	c := v.carrier(t, 5, 1)
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := v.e.Do("POST", fmt.Sprintf("/api/v1/incubation/carriers/%d/applications", c), v.ent, map[string]any{"org_id": v.yunshan, "plan": "x"})
+			codes[i] = r.Status
+			if r.Status == http.StatusConflict {
+				if f, _ := r.Map()["field"].(string); f != "org_id" {
+					t.Errorf("conflict names %q", f)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, code := range codes {
+		switch code {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+		default:
+			t.Errorf("status %d", code)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d applications created", created)
+	}
+}

@@ -77,6 +77,10 @@ CREATE TABLE incubation_applications (
 	CHECK ((team_id IS NULL AND org_id IS NOT NULL) OR (team_id IS NOT NULL AND org_id IS NULL))
 );
 CREATE INDEX incubation_applications_carrier ON incubation_applications (carrier_id, state);
+-- One open application per applicant and carrier, also under concurrent
+-- requests.
+CREATE UNIQUE INDEX incubation_applications_open_org ON incubation_applications (carrier_id, org_id) WHERE org_id IS NOT NULL AND state IN ('submitted', 'interview');
+CREATE UNIQUE INDEX incubation_applications_open_team ON incubation_applications (carrier_id, team_id) WHERE team_id IS NOT NULL AND state IN ('submitted', 'interview');
 
 -- A tenancy: from admission to leaving as graduated, moved or closed.
 CREATE TABLE incubation_tenancies (
@@ -98,6 +102,9 @@ CREATE TABLE incubation_tenancies (
 CREATE INDEX incubation_tenancies_carrier ON incubation_tenancies (carrier_id, admitted_on);
 CREATE INDEX incubation_tenancies_org ON incubation_tenancies (org_id);
 CREATE INDEX incubation_tenancies_team ON incubation_tenancies (team_id);
+-- One current tenancy per tenant and carrier.
+CREATE UNIQUE INDEX incubation_tenancies_current_org ON incubation_tenancies (carrier_id, org_id) WHERE org_id IS NOT NULL AND left_on IS NULL;
+CREATE UNIQUE INDEX incubation_tenancies_current_team ON incubation_tenancies (carrier_id, team_id) WHERE team_id IS NOT NULL AND left_on IS NULL;
 
 -- Space a tenancy takes: desks or offices, both days included.
 CREATE TABLE incubation_leases (
