@@ -294,7 +294,7 @@ func nullDate(s string) any {
 }
 
 // Update changes the profile of a draft or returned application: the
-// employer's members. It is re-scored.
+// employer's owners, who read the personal data. It is re-scored.
 func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, in ApplicationInput) (Application, error) {
 	if p == nil {
 		return Application{}, apperr.New(apperr.Unauthorized, "sign in")
@@ -308,8 +308,11 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, in Ap
 		if !mayRead(p, &a) {
 			return apperr.New(apperr.NotFound, "no work-permit application %d", id)
 		}
-		if p.RoleIn(a.EmployerOrgID) == "" {
-			return apperr.New(apperr.Forbidden, "the employer's members change the application")
+		// Changing the profile means handling the personal data: the
+		// employer's owners (a member who filed it can still add documents
+		// and submit).
+		if p.RoleIn(a.EmployerOrgID) != auth.OrgOwner {
+			return apperr.New(apperr.Forbidden, "the employer's owners change the application")
 		}
 		if a.State != Draft && a.State != Returned {
 			return apperr.New(apperr.Conflict, "a %s application cannot be changed", a.State)

@@ -192,7 +192,10 @@ func TestLifecycleAndPrivacy(t *testing.T) {
 	// Claiming a talent program adds its proof to the checklist.
 	in := anna()
 	in.NationalTalentProgram = true
-	if _, err := w.s.Update(w.ctx, w.member, a.ID, in); err != nil {
+	if _, err := w.s.Update(w.ctx, w.member, a.ID, in); code(err) != apperr.Forbidden {
+		t.Errorf("a plain member changes the personal data: %v", err)
+	}
+	if _, err := w.s.Update(w.ctx, w.owner, a.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.s.Act(w.ctx, w.member, a.ID, ActInput{Action: "submit"}); !hasField(err, "documents.talent_program") {
