@@ -94,7 +94,7 @@ func (pg *Pages) Catalog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, it := range res.Items {
-		if s := it.Snippets["description"]; s != "" {
+		if s := it.Snippets["description"]; s != "" && strings.TrimSpace(q.Text) != "" {
 			d.Snips[it.ID] = template.HTML(s) // the engine escapes the text and adds only <mark>
 		}
 	}
