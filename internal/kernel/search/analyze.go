@@ -1,6 +1,8 @@
 package search
 
 import (
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -176,8 +178,25 @@ func Stem(w string) string {
 			return w
 		}
 	}
-	return english.Stem(w, false)
+	if v, ok := stems.Load(w); ok {
+		return v.(string)
+	}
+	st := english.Stem(w, false)
+	if len(w) <= 24 && stemCount.Add(1) <= maxStems {
+		// Stemming is a good part of indexing; the words of a city's
+		// documents are few and repeat.
+		stems.Store(w, st)
+	}
+	return st
 }
+
+// stems caches the stems of up to maxStems words.
+var (
+	stems     sync.Map
+	stemCount atomic.Int64
+)
+
+const maxStems = 200_000
 
 // AnalyzedTerms returns the distinct terms Analyze finds in text, in
 // first-seen order.

@@ -30,6 +30,9 @@ type plist struct {
 	ords []int32
 	tf   []uint16 // len(ords) × fields
 	big  map[int64]int32
+	// bm has a bit per ordinal, for a term in many documents: built on
+	// first use (under bitsMu), kept up to date by add.
+	bm []uint64
 }
 
 // tfMax marks an occurrence count kept in big (ordinal × fields + field).
@@ -128,6 +131,12 @@ func (m *mem) add(id int64, lengths []fld, filters []filterValue, vec []byte, po
 			m.terms[string(term)] = p
 		}
 		p.ords = append(p.ords, o)
+		if p.bm != nil {
+			for int(o>>6) >= len(p.bm) {
+				p.bm = append(p.bm, 0)
+			}
+			p.bm[o>>6] |= 1 << (uint(o) & 63)
+		}
 		at := len(p.tf)
 		p.tf = append(p.tf, make([]uint16, m.nf)...)
 		for _, f := range fs {
@@ -493,6 +502,22 @@ func (v *view) id(o int32) int64 {
 		return v.over[int(o)-v.n].id
 	}
 	return v.m.ids[o]
+}
+
+// termBits returns a bitmap of the documents of the copy in p, built on
+// first use.
+func (v *view) termBits(p *plist) []uint64 {
+	m := v.m
+	m.bitsMu.Lock()
+	defer m.bitsMu.Unlock()
+	if p.bm == nil {
+		bm := make([]uint64, (len(m.ids)+63)/64)
+		for _, o := range p.ords {
+			bm[o>>6] |= 1 << (uint(o) & 63)
+		}
+		p.bm = bm
+	}
+	return p.bm
 }
 
 // valueBits returns the documents of the copy with filter value fv (nil:

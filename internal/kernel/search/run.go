@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -441,9 +442,10 @@ func (s *searcher) intersect() []hitc {
 	first := order[0]
 	s.gather(first, true, func(o int32, tf []int32) {
 		cands = append(cands, o)
-		row := make([]float64, nq)
-		row[first] = s.contrib(o, first, tf)
-		parts = append(parts, row...)
+		at := len(parts)
+		parts = slices.Grow(parts, nq)[:at+nq]
+		clear(parts[at:])
+		parts[at+first] = s.contrib(o, first, tf)
 	})
 	buf := make([]int32, s.nf)
 	for _, i := range order[1:] {
@@ -506,6 +508,139 @@ func (s *searcher) union() []hitc {
 	return list
 }
 
+// counting tells whether anyTop can answer: no facets, no overlay, each
+// term one index term.
+func (s *searcher) counting() bool {
+	if len(s.q.Facets) > 0 || s.v.over != nil || s.v.masked != nil || s.norms == nil {
+		return false
+	}
+	for _, t := range s.terms {
+		if len(t.alts) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// anyTop answers a search for documents with any of the terms, best
+// first (more terms, then the score), without scoring every one of them:
+// it counts the terms each document that passes the filters holds (a
+// bitmap per common term, so that a word of a third of the documents
+// costs a pass over words rather than over postings), which gives the
+// total and the fewest terms a document of the page can hold; only the
+// documents with at least that many are scored.
+func (s *searcher) anyTop(res *Result) []hitc {
+	v, ws, n := s.v, s.ws, s.v.n
+	words := (n + 63) / 64
+	mask := make([]uint64, words)
+	copy(mask, v.m.alive)
+	for _, c := range s.checks {
+		for w := range mask {
+			if w < len(c.bits) {
+				mask[w] &= c.bits[w]
+			} else {
+				mask[w] = 0
+			}
+		}
+	}
+	cnt := ws.matched
+	touched := ws.touched[:0]
+	lists := make([]*plist, s.nq)
+	for i, t := range s.terms {
+		p := v.m.terms[t.alts[0]]
+		if p == nil {
+			continue
+		}
+		lists[i] = p
+		if len(p.ords) >= n/32 {
+			bm := v.termBits(p)
+			for w := range min(len(bm), words) {
+				x := bm[w] & mask[w]
+				for x != 0 {
+					o := int32(w<<6 | bits.TrailingZeros64(x))
+					if cnt[o] == 0 {
+						touched = append(touched, o)
+					}
+					cnt[o]++
+					x &= x - 1
+				}
+			}
+			continue
+		}
+		for _, o := range p.ords {
+			if mask[o>>6]&(1<<(uint(o)&63)) != 0 {
+				if cnt[o] == 0 {
+					touched = append(touched, o)
+				}
+				cnt[o]++
+			}
+		}
+	}
+	res.Total = len(touched)
+	res.Relaxed = !s.q.Any && s.nq > 1 && res.Total > 0
+	// The fewest terms a document of the page holds.
+	var hist [MaxTerms + 2]int
+	for _, o := range touched {
+		hist[cnt[o]]++
+	}
+	k, least, sum := s.q.Offset+s.q.Limit, 1, 0
+	for m := s.nq; m >= 1; m-- {
+		if sum += hist[m]; sum >= k {
+			least = m
+			break
+		}
+	}
+	var cands []int32
+	for _, o := range touched {
+		if int(cnt[o]) >= least {
+			cands = append(cands, o)
+		}
+	}
+	slices.Sort(cands)
+	score := make([]float64, len(cands))
+	buf := s.buf
+	for i, p := range lists {
+		if p == nil {
+			continue
+		}
+		if len(cands)*8 < len(p.ords) {
+			at := 0
+			for c, o := range cands {
+				k, found := slices.BinarySearch(p.ords[at:], o)
+				at += k
+				if found {
+					s.occurrences(p, at, buf)
+					score[c] += s.contrib(o, i, buf)
+				}
+			}
+			continue
+		}
+		c := 0
+		for k, o := range p.ords {
+			for c < len(cands) && cands[c] < o {
+				c++
+			}
+			if c == len(cands) {
+				break
+			}
+			if cands[c] == o {
+				s.occurrences(p, k, buf)
+				score[c] += s.contrib(o, i, buf)
+			}
+		}
+	}
+	list := ws.list[:0]
+	for c, o := range cands {
+		list = append(list, hitc{score: score[c], ord: o, matched: cnt[o]})
+	}
+	for _, o := range touched {
+		cnt[o] = 0
+	}
+	ws.touched = touched[:0]
+	ws.list = list
+	return s.top(list, 1, s.q.Offset, s.q.Limit)
+}
+
 // all lists every live document that passes the filters as allowed.
 func (s *searcher) all() []hitc {
 	list := s.ws.list[:0]
@@ -534,6 +669,9 @@ func (s *searcher) run(res *Result) []hitc {
 		}
 		// Any term, or all terms when some term is in no document.
 		relaxed = !q.Any && nq > 1
+		if s.counting() {
+			return s.anyTop(res)
+		}
 		list = s.union()
 	}
 	s.ws.list = list
