@@ -444,3 +444,72 @@ func TestConcurrentApplications(t *testing.T) {
 		t.Errorf("%d applications created", created)
 	}
 }
+
+// The pages' forms, end to end: the operator lists a carrier, a founder
+// registers a team and applies, the operator admits it from the queue,
+// leases, records an investment and the departure; the officer of the
+// district annotates. Every form lands where it says.
+func TestPageForms(t *testing.T) {
+	v := newEnv(t)
+	op := v.e.Browser()
+	op.Login("incubator@demo.local")
+	post := func(b *apptest.Browser, path string, form url.Values) string {
+		t.Helper()
+		r := b.Post(path, form)
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+		return r.Header.Get("Location")
+	}
+	loc := post(op, "/incubation/carriers", url.Values{"operator_org_id": {fmt.Sprint(v.center)}, "name_zh": {"表单孵化器"}, "stage": {"nursery"}, "district": {"yangpu"},
+		"level": {"district"}, "area_m2": {"800"}, "desks": {"6"}, "offices": {"0"}, "seed_fund_yuan": {"100000"}, "fields": {"biomedicine", "new_materials"}, "services": {"lab"}})
+	var c int64
+	if _, err := fmt.Sscanf(loc, "/incubation/carriers/%d", &c); err != nil {
+		t.Fatalf("created at %q", loc)
+	}
+	post(op, fmt.Sprintf("/incubation/carriers/%d/edit", c), url.Values{"operator_org_id": {fmt.Sprint(v.center)}, "version": {"1"}, "name_zh": {"表单孵化器"}, "name_en": {"Form Nursery"},
+		"stage": {"nursery"}, "district": {"yangpu"}, "level": {"district"}, "area_m2": {"800"}, "desks": {"8"}, "offices": {"1"}, "status": {"active"}})
+	// Zero capacity from the form: 422, the carrier unchanged.
+	if r := op.Post(fmt.Sprintf("/incubation/carriers/%d/edit", c), url.Values{"operator_org_id": {fmt.Sprint(v.center)}, "name_zh": {"表单孵化器"}, "stage": {"nursery"},
+		"district": {"yangpu"}, "area_m2": {"800"}, "desks": {"0"}, "offices": {"0"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("zero capacity: %d", r.Status)
+	}
+	ent := v.e.Browser()
+	ent.Login("enterprise@demo.local")
+	post(ent, "/incubation/teams", url.Values{"name": {"表单团队"}, "members": {"陈静"}, "field": {"biomedicine"}})
+	var team int64
+	if err := v.e.App.DB.Read.QueryRow(`SELECT id FROM incubation_teams WHERE name = '表单团队'`).Scan(&team); err != nil {
+		t.Fatal(err)
+	}
+	post(ent, fmt.Sprintf("/incubation/carriers/%d/apply", c), url.Values{"applicant": {fmt.Sprintf("team:%d", team)}, "plan": {"多肽合成"}, "desks_wanted": {"2"}})
+	var app int64
+	if err := v.e.App.DB.Read.QueryRow(`SELECT id FROM incubation_applications WHERE team_id = $1`, team).Scan(&app); err != nil {
+		t.Fatal(err)
+	}
+	if r := op.Get("/incubation/queue"); !strings.Contains(string(r.Body), "多肽合成") {
+		t.Errorf("the queue lacks the application")
+	}
+	post(op, fmt.Sprintf("/incubation/applications/%d/act", app), url.Values{"action": {"admit"}, "admitted_on": {"2026-11-02"}})
+	var ten int64
+	if err := v.e.App.DB.Read.QueryRow(`SELECT id FROM incubation_tenancies WHERE application_id = $1`, app).Scan(&ten); err != nil {
+		t.Fatal(err)
+	}
+	back := post(op, fmt.Sprintf("/incubation/tenancies/%d/leases", ten), url.Values{"carrier_id": {fmt.Sprint(c)}, "space": {"desk"}, "units": {"2"}, "starts_on": {"2026-11-02"}, "ends_on": {"2027-11-01"}})
+	if !strings.HasPrefix(back, fmt.Sprintf("/incubation/carriers/%d", c)) {
+		t.Errorf("lease form returns to %q", back)
+	}
+	post(ent, fmt.Sprintf("/incubation/tenancies/%d/investments", ten), url.Values{"round": {"seed"}, "amount_yuan": {"500000"}, "investor": {"复旦天使"}, "invested_on": {"2026-11-20"}})
+	post(op, fmt.Sprintf("/incubation/tenancies/%d/exit", ten), url.Values{"carrier_id": {fmt.Sprint(c)}, "exit": {"graduated"}, "left_on": {"2026-11-23"}, "became_org_id": {fmt.Sprint(v.yunshan)}})
+	adm := v.e.Browser()
+	adm.Login("admin@demo.local")
+	post(adm, fmt.Sprintf("/incubation/carriers/%d/notes", c), url.Values{"body": {"现场检查通过"}})
+	r := op.Get(fmt.Sprintf("/incubation/carriers/%d", c))
+	for _, want := range []string{"Form Nursery", "现场检查通过", "¥500,000.00", "上海云杉软件科技有限公司"} {
+		if !strings.Contains(string(r.Body), want) && !strings.Contains(string(r.Body), strings.ReplaceAll(want, "Form Nursery", "表单孵化器")) {
+			t.Errorf("carrier page lacks %q", want)
+		}
+	}
+	if r := ent.Get("/incubation/mine"); !strings.Contains(string(r.Body), "表单团队") || !strings.Contains(string(r.Body), "复旦天使") {
+		t.Errorf("my incubation lacks the team's tenancy")
+	}
+}
