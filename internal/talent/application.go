@@ -513,17 +513,18 @@ func (s *Service) Act(ctx context.Context, p *auth.Principal, id int64, in ActIn
 		if !mayRead(p, &a) {
 			return apperr.New(apperr.NotFound, "no work-permit application %d", id)
 		}
-		var from, to time.Time
-		class := ""
-		if in.Action == "approve" {
-			class, from, to, err = checkGrant(in, &a, today)
-			if err != nil {
-				return err
-			}
-		}
+		// The transition first, so that who may take it is settled before
+		// the grant's fields are judged; a refused grant rolls it back.
 		rec, err := s.machine().Apply(ctx, tx, subject(&a), in.Action, p, in.Comment)
 		if err != nil {
 			return err
+		}
+		var from, to time.Time
+		class := ""
+		if in.Action == "approve" {
+			if class, from, to, err = checkGrant(in, &a, today); err != nil {
+				return err
+			}
 		}
 		now := s.DB.Now()
 		switch in.Action {

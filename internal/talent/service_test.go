@@ -220,6 +220,9 @@ func TestLifecycleAndPrivacy(t *testing.T) {
 	if _, err := w.s.Act(w.ctx, w.officer, a.ID, ActInput{Action: "review"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := w.s.Act(w.ctx, w.owner, a.ID, ActInput{Action: "approve"}); code(err) != apperr.Forbidden {
+		t.Errorf("the employer approves without the dates: %v, want forbidden", err)
+	}
 	for _, c := range []struct {
 		in    ActInput
 		field string
@@ -231,6 +234,9 @@ func TestLifecycleAndPrivacy(t *testing.T) {
 		if _, err := w.s.Act(w.ctx, w.officer, a.ID, c.in); !hasField(err, c.field) {
 			t.Errorf("approve %+v: %v, want a field error on %s", c.in, err, c.field)
 		}
+	}
+	if got, _ := w.s.Get(w.ctx, w.officer, a.ID); got.State != UnderReview || got.Permit != nil {
+		t.Fatalf("refused approvals left %s with permit %v", got.State, got.Permit)
 	}
 	a, err = w.s.Act(w.ctx, w.officer, a.ID, ActInput{Action: "approve", ValidTo: "2027-01-07"})
 	if err != nil {
