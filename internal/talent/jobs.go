@@ -75,23 +75,29 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
-// Worker sends the day's renewal reminders and re-scores the open
-// applications (a table whose effective date has come takes effect), at
-// start and then every period, until ctx ends.
+// Daily is the module's daily task: the renewal reminders due today, and
+// the re-scoring of the open applications, so that a table version whose
+// effective date has come takes effect on them.
+func (s *Service) Daily(ctx context.Context) (int, RescoreResult, error) {
+	n, err := s.Remind(ctx)
+	if err != nil {
+		return n, RescoreResult{}, err
+	}
+	res, err := s.rescore(ctx, "", nil)
+	return n, res, err
+}
+
+// Worker runs Daily at start and then every period, until ctx ends.
 func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.Remind(ctx)
-		if err != nil && ctx.Err() == nil {
-			log.Error("work-permit reminders", "err", err)
-		} else if n > 0 {
-			log.Info("work-permit reminders", "notices", n)
-		}
-		if res, err := s.rescore(ctx, "", nil); err != nil && ctx.Err() == nil {
-			log.Error("work-permit re-scoring", "err", err)
-		} else if res.Changed > 0 {
-			log.Info("work-permit re-scoring", "scored", res.Scored, "changed", res.Changed, "ms", res.Millis)
+		n, res, err := s.Daily(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("work permits daily task", "err", err)
+		case n > 0 || res.Changed > 0:
+			log.Info("work permits daily task", "notices", n, "rescored", res.Scored, "changed", res.Changed, "ms", res.Millis)
 		}
 		select {
 		case <-ctx.Done():

@@ -174,7 +174,9 @@ func (s *Service) rescore(ctx context.Context, asOf string, p *auth.Principal) (
 		res.Scored++
 		res.Classes[sc.class]++
 		c := scoreChange{id: r.id, version: r.version, table: t.ID, points: sc.total, class: sc.class, basis: sc.basis(), items: sc.items(), asOf: day}
-		if r.table.Int64 != c.table || r.points != c.points || r.class != c.class || r.basis != c.basis || r.items != c.items || r.asOf.String != day {
+		// A draft's day is today: a new day alone is no change to write.
+		moved := r.asOf.String != day && (r.appDate.Valid || asOf != "")
+		if r.table.Int64 != c.table || r.points != c.points || r.class != c.class || r.basis != c.basis || r.items != c.items || moved {
 			changes = append(changes, c)
 		}
 		return nil

@@ -538,3 +538,39 @@ func TestRescoreBatches(t *testing.T) {
 	tables, _ = Tables(w.ctx, w.s.DB.Read)
 	check()
 }
+
+// A version dated in the future leaves the open applications alone until
+// its day; the daily task then re-scores them with it.
+func TestVersionTakesEffect(t *testing.T) {
+	w := newWorld(t)
+	in := anna()
+	in.ProvincialBonus, in.OwnsIP, in.HSK, in.SalaryYuan = true, false, 0, 300000
+	a, err := w.s.Create(w.ctx, w.owner, in)
+	if err != nil || a.ScorePoints != 79 {
+		t.Fatalf("draft: %d %v", a.ScorePoints, err)
+	}
+	next := Standard2017()
+	next.EffectiveFrom, next.NameZh, next.NameEn = "2026-11-24", "次日版", "Next-day edition"
+	next.Points.Provincial.Points = 6
+	tb, res, err := w.s.AddTable(w.ctx, w.admin, next)
+	if err != nil || res.Scored != 0 {
+		t.Fatalf("a version for tomorrow: %+v %v", res, err)
+	}
+	if _, res, _ := w.s.Daily(w.ctx); res.Changed != 0 {
+		t.Errorf("the daily task before the day changed %d", res.Changed)
+	}
+	w.clock = w.clock.Add(-time.Hour * 48)
+	if _, res, _ := w.s.Daily(w.ctx); res.Changed != 0 {
+		t.Errorf("another day under the same table changed %d drafts", res.Changed)
+	}
+	w.clock = w.clock.Add(time.Hour * 48)
+	w.clock = w.clock.AddDate(0, 0, 1)
+	n, res, err := w.s.Daily(w.ctx)
+	if err != nil || n != 0 || res.Changed != 1 {
+		t.Fatalf("the daily task on the day: %d notices, %+v, %v", n, res, err)
+	}
+	a, _ = w.s.Get(w.ctx, w.owner, a.ID)
+	if *a.ScoreTableID != tb.ID || a.ScorePoints != 85 || a.ScoreClass != "A" {
+		t.Errorf("after the day: table %d, %d %s; want table %d, 85 A", *a.ScoreTableID, a.ScorePoints, a.ScoreClass, tb.ID)
+	}
+}
