@@ -2,6 +2,7 @@ package talent_test
 
 import (
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -194,5 +195,75 @@ func TestPages(t *testing.T) {
 	e.App.DB.Read.QueryRow(`SELECT CAST(effective_from AS TEXT) FROM talent_point_tables WHERE id = $1`, table).Scan(&eff)
 	if !strings.HasPrefix(eff, "2099-01-01") {
 		t.Errorf("the open draft is scored with the table of %q after re-scoring as of 2099-01-02", eff)
+	}
+}
+
+// The review, the residence step, the renewal and an upload, from the
+// pages.
+func TestPageActions(t *testing.T) {
+	e := seeded(t)
+	id := func(name string) string {
+		var n int64
+		if err := e.App.DB.Read.QueryRow(`SELECT id FROM talent_applications WHERE name = $1 AND kind = 'new'`, name).Scan(&n); err != nil {
+			t.Fatal(name, err)
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	state := func(name string) (st, res string) {
+		e.App.DB.Read.QueryRow(`SELECT state, residence_state FROM talent_applications WHERE name = $1 AND kind = 'new'`, name).Scan(&st, &res)
+		return
+	}
+	o := e.Browser()
+	o.Login("officer.xuhui@demo.local")
+	kenji := id("Kenji Tanaka")
+	to := time.Now().AddDate(3, 0, 0).Format(time.DateOnly)
+	if r := o.Post("/talent/applications/"+kenji+"/act", url.Values{"action": {"approve"}, "class": {"B"}, "valid_to": {to}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("approve from the page: %d %s", r.Status, r.Body)
+	}
+	if st, res := state("Kenji Tanaka"); st != "approved" || res != "handed_off" {
+		t.Fatalf("Kenji: %s, residence %s", st, res)
+	}
+	if r := o.Post("/talent/applications/"+kenji+"/residence", url.Values{"state": {"accepted"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("residence from the page: %d %s", r.Status, r.Body)
+	}
+	if _, res := state("Kenji Tanaka"); res != "accepted" {
+		t.Fatalf("residence %s", res)
+	}
+	ent := e.Browser()
+	ent.Login("enterprise@demo.local")
+	var permit int64
+	e.App.DB.Read.QueryRow(`SELECT id FROM talent_permits WHERE holder_name = 'Kenji Tanaka'`).Scan(&permit)
+	r := ent.Post("/talent/permits/"+strconv.FormatInt(permit, 10)+"/renew", url.Values{})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/talent/applications/") {
+		t.Fatalf("renew from the page: %d %s", r.Status, r.Body)
+	}
+	// An upload to Maria's draft, as a browser sends it.
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("document", "degree")
+	fw, _ := mw.CreateFormFile("file", "diploma.pdf")
+	fw.Write([]byte("%PDF-1.4\n%%EOF\n"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.Srv.URL+"/talent/applications/"+id("Maria Rossi")+"/documents", strings.NewReader(body.String()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := ent.C.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload from the page: %d", res.StatusCode)
+	}
+	var n int
+	e.App.DB.Read.QueryRow(`SELECT COUNT(*) FROM talent_documents d JOIN talent_applications a ON a.id = d.application_id WHERE a.name = 'Maria Rossi' AND d.item = 'degree'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d degree documents on Maria's draft", n)
+	}
+	// The download link of the page.
+	var doc int64
+	e.App.DB.Read.QueryRow(`SELECT MAX(id) FROM talent_documents`).Scan(&doc)
+	if r := ent.Get("/talent/applications/" + id("Maria Rossi") + "/documents/" + strconv.FormatInt(doc, 10)); r.Status != 200 || !strings.HasPrefix(string(r.Body), "%PDF") {
+		t.Errorf("download from the page: %d", r.Status)
 	}
 }
