@@ -25,14 +25,16 @@
     el.style.height = kind === "bar" ? Math.max(240, d.cats.length * 22 + 60) + "px" : "260px";
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     var bar = kind === "bar";
+    var compact = new Intl.NumberFormat(document.documentElement.lang || "zh-CN", { notation: "compact", maximumFractionDigits: 1 });
+    var valueAxis = { type: "value", axisLabel: { formatter: function (v) { return compact.format(v); } } };
     chart.setOption({
       color: palette,
       animation: false,
       grid: { left: bar ? 110 : 60, right: 24, top: d.head.length > 1 ? 32 : 12, bottom: bar ? 24 : 36 },
       tooltip: { trigger: "axis" },
       legend: d.head.length > 1 ? { top: 0 } : undefined,
-      xAxis: bar ? { type: "value" } : { type: "category", data: d.cats },
-      yAxis: bar ? { type: "category", data: d.cats.slice().reverse(), axisLabel: { width: 100, overflow: "truncate" } } : { type: "value" },
+      xAxis: bar ? valueAxis : { type: "category", data: d.cats },
+      yAxis: bar ? { type: "category", data: d.cats.slice().reverse(), axisLabel: { width: 100, overflow: "truncate" } } : valueAxis,
       series: d.cols.map(function (col, i) {
         return { name: d.head[i], type: kind, data: bar ? col.slice().reverse() : col, showSymbol: !bar };
       })
