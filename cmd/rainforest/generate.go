@@ -24,6 +24,11 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return errUsage
 	}
+	if *months < 0 || *months > 120 {
+		fmt.Fprintln(stderr, "--activity-months must be between 0 and 120")
+		fs.Usage()
+		return errUsage
+	}
 	d, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
