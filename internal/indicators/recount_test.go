@@ -357,4 +357,16 @@ func TestRecountGeneratedCity(t *testing.T) {
 	if len(res.Recomputed) != 0 {
 		t.Errorf("a pass with nothing new recomputed %v", res.Recomputed)
 	}
+	// Every indicator has taken the whole audit log in: the next pass
+	// reads only what comes after.
+	var low, last int64
+	if err := d.Read.QueryRowContext(ctx, `SELECT MIN(audit_id) FROM indicator_state`).Scan(&low); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Read.QueryRowContext(ctx, `SELECT MAX(id) FROM audit_log`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	if low != last {
+		t.Errorf("the indicators have taken the audit log in up to %d, of %d", low, last)
+	}
 }

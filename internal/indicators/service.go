@@ -116,9 +116,6 @@ func (s *Service) Refresh(ctx context.Context, full bool) (RefreshResult, error)
 		}
 	}
 	res := RefreshResult{Full: full, Recomputed: []string{}}
-	if len(stale) == 0 {
-		return res, nil
-	}
 	pops, err := s.Populations(ctx)
 	if err != nil {
 		return res, err
@@ -143,6 +140,26 @@ func (s *Service) Refresh(ctx context.Context, full bool) (RefreshResult, error)
 		}
 		slog.DebugContext(ctx, "indicator refreshed", "indicator", def.ID, "ms", time.Since(t).Milliseconds())
 		res.Recomputed = append(res.Recomputed, def.ID)
+	}
+	// The indicators that had no change up to the mark have taken it in
+	// too, so that the next pass reads the audit log from there.
+	var behind []string
+	for _, def := range s.defs {
+		if st, ok := states[def.ID]; ok && !stale[def.ID] && st.AuditID < mark {
+			behind = append(behind, def.ID)
+		}
+	}
+	if len(behind) > 0 {
+		if err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			for _, id := range behind {
+				if _, err := tx.ExecContext(ctx, `UPDATE indicator_state SET audit_id = $1 WHERE indicator = $2 AND audit_id < $1`, mark, id); err != nil {
+					return apperr.Wrap(err, "indicator state")
+				}
+			}
+			return nil
+		}); err != nil {
+			return res, err
+		}
 	}
 	res.Millis = time.Since(start).Milliseconds()
 	return res, nil
