@@ -31,22 +31,25 @@
 //			map[string]string{"kind": k, "district": dist, "status": s})
 //	})
 //
-// All indexes share four tables (migration 0030): search_postings (one row
-// per term and document, with the term's frequency and length in each
-// field and the document's filter values), search_docs (a document's
-// terms, figures and text), search_terms (the vocabulary with document
-// frequencies) and search_fields (document count and total length per
-// field).
+// All indexes share the tables of migrations 0030 and 0031: search_docs
+// (a document's term vector, figures, filter values and text, and the
+// change that wrote it), search_terms (the vocabulary with document
+// frequencies), search_fields (document count and total length per
+// field), search_seq (each index's change sequence and epoch) and
+// search_gone (documents removed, by change).
 //
 // # Search
 //
-// Search reads the postings of the query's terms and ranks in Go with
+// Search answers from an inverted index in memory, loaded from search_docs
+// on the first search and brought up to date from the change sequence
+// before each one (a transaction's own writes are read into an overlay of
+// its search, never into the shared copy), and ranks in Go with
 // BM25F (field weights, per-field length normalization against the
 // field's average, k1 = 1.2, b = 0.75). Occurrences are summed as integers
 // and ties broken by id, so both engines give the same hits in the same
 // order with the same scores. By default a document must hold every term
-// (the rarest term's postings are read first, the others only for the
-// documents left); when none does, the search relaxes to any term, more
+// (the rarest term's documents are taken first, the others looked up for
+// them); when none does, the search relaxes to any term, more
 // matching terms first. A Result has the page of hits with HTML snippets
 // (the text escaped, matched terms in <mark>), the total, facet counts for
 // the requested filters (each counted as if its own filter were not set),

@@ -339,6 +339,14 @@ func (ix *Index) state(epoch int64) *mem {
 	}
 	m := byEpoch[epoch]
 	if m == nil {
+		// Copies of cleared indexes and closed databases go once unused
+		// for a minute.
+		idle := time.Now().Add(-time.Minute).UnixNano()
+		for e, x := range byEpoch {
+			if x.lastUse.Load() < idle {
+				delete(byEpoch, e)
+			}
+		}
 		if len(byEpoch) >= maxCopies {
 			var oldest int64
 			first := true
