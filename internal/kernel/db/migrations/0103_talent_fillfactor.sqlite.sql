@@ -1,0 +1,2 @@
+-- SQLite has no fill factor; see the PostgreSQL variant.
+SELECT 1;
