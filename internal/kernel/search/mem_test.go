@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"rainforest/internal/kernel/db"
@@ -286,6 +287,71 @@ func TestSearchAnyCounting(t *testing.T) {
 		b := run(t, d, ix, q)
 		if fmt.Sprint(a.Hits, a.Total, a.Relaxed) != fmt.Sprint(b.Hits, b.Total, b.Relaxed) {
 			t.Errorf("%+v:\ncounted %v %d %v\nscored  %v %d %v", q, a.Hits, a.Total, a.Relaxed, b.Hits, b.Total, b.Relaxed)
+		}
+	}
+}
+
+// TestSearchWhileWriting: searches through the pool while writers commit
+// (each search may bring the copy up to date) neither fail nor disagree
+// in the end with an index built afresh; every search sees at least the
+// documents committed before it started, and no more than those committed
+// by its end.
+func TestSearchWhileWriting(t *testing.T) {
+	d := dbtest.Open(t)
+	ix, fresh := newIndex(), newIndex()
+	ctx := context.Background()
+	var docs []search.Doc
+	for i := range 120 {
+		f := fixture[i%len(fixture)]
+		docs = append(docs, search.Doc{ID: int64(i + 1), Fields: map[string]string{"title": f.title + " common", "abstract": f.abstract},
+			Filters: map[string][]string{"kind": {f.kind}}})
+	}
+	var committed atomic.Int64
+	errs := make(chan error, 6)
+	for w := range 3 {
+		go func() {
+			var err error
+			for i := w; i < len(docs) && err == nil; i += 3 {
+				err = d.Tx(ctx, func(tx *sql.Tx) error { return ix.PutMany(ctx, tx, docs[i:i+1]) })
+				if err == nil {
+					committed.Add(1)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		go func() {
+			for committed.Load() < int64(len(docs)) {
+				before := committed.Load()
+				res, err := ix.Search(ctx, d.Read, search.Query{Text: "common", Facets: []string{"kind"}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				after := committed.Load()
+				// A writer counts its document once committed: up to
+				// three may be committed and not yet counted.
+				if int64(res.Total) < before || int64(res.Total) > after+3 {
+					errs <- fmt.Errorf("a search saw %d documents, with %d to %d committed", res.Total, before, after)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Tx(ctx, func(tx *sql.Tx) error { return fresh.PutMany(ctx, tx, docs) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []search.Query{{Text: "common", Facets: []string{"kind"}, Limit: 100}, {Text: "芯片 chip", Any: true}, {Text: "battery"}} {
+		a, b := run(t, d, ix, q), run(t, d, fresh, q)
+		if fmt.Sprint(a.Hits, a.Total, a.Facets) != fmt.Sprint(b.Hits, b.Total, b.Facets) {
+			t.Errorf("%q: %v %d, fresh %v %d", q.Text, ids(a), a.Total, ids(b), b.Total)
 		}
 	}
 }
