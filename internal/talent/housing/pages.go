@@ -70,6 +70,22 @@ func (pg *Pages) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	http.Redirect(w, r, to+"?flash=flash."+flash, http.StatusSeeOther)
 }
 
+// post serves a form posted to a path with an {id}: do acts for the
+// signed-in user and names the page to go to with the flash, or the error
+// page answers.
+func (pg *Pages) post(w http.ResponseWriter, r *http.Request, flash string, do func(p *auth.Principal, id int64) (to string, err error)) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok || !pg.UI.Form(w, r) {
+		return
+	}
+	to, err := do(auth.From(r.Context()), id)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	pg.redirect(w, r, to, flash)
+}
+
 type homeData struct {
 	Buildings []Building
 	Rounds    []Round
@@ -154,43 +170,31 @@ func (pg *Pages) Building(w http.ResponseWriter, r *http.Request) {
 
 // AddUnit is POST /talent/housing/buildings/{id}/units.
 func (pg *Pages) AddUnit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	in := UnitInput{Number: r.PostForm.Get("number"), Status: r.PostForm.Get("status")}
-	var err error
-	if in.Rooms, err = formInt(r, "rooms"); err == nil {
-		var rent int
-		if rent, err = formInt(r, "monthly_rent_yuan"); err == nil {
-			in.RentYuan = int64(rent)
-			if in.AreaM2, err = strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("area_m2")), 64); err != nil {
-				err = apperr.Field("area_m2", "must be a number")
+	pg.post(w, r, "housing_saved", func(p *auth.Principal, id int64) (string, error) {
+		in := UnitInput{Number: r.PostForm.Get("number"), Status: r.PostForm.Get("status")}
+		var err error
+		if in.Rooms, err = formInt(r, "rooms"); err == nil {
+			var rent int
+			if rent, err = formInt(r, "monthly_rent_yuan"); err == nil {
+				in.RentYuan = int64(rent)
+				if in.AreaM2, err = strconv.ParseFloat(strings.TrimSpace(r.PostForm.Get("area_m2")), 64); err != nil {
+					err = apperr.Field("area_m2", "must be a number")
+				}
 			}
 		}
-	}
-	if err == nil {
-		_, err = pg.S.AddUnit(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/buildings/"+idStr(id), "housing_saved")
+		if err == nil {
+			_, err = pg.S.AddUnit(r.Context(), p, id, in)
+		}
+		return "/talent/housing/buildings/" + idStr(id), err
+	})
 }
 
 // UnitStatus is POST /talent/housing/units/{id}/status.
 func (pg *Pages) UnitStatus(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	u, err := pg.S.SetUnitStatus(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("status"))
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/buildings/"+idStr(u.BuildingID), "housing_saved")
+	pg.post(w, r, "housing_saved", func(p *auth.Principal, id int64) (string, error) {
+		u, err := pg.S.SetUnitStatus(r.Context(), p, id, r.PostForm.Get("status"))
+		return "/talent/housing/buildings/" + idStr(u.BuildingID), err
+	})
 }
 
 // CreateRound is POST /talent/housing/rounds.
@@ -278,43 +282,32 @@ func (pg *Pages) Round(w http.ResponseWriter, r *http.Request) {
 
 // Apply is POST /talent/housing/rounds/{id}/apply.
 func (pg *Pages) Apply(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	in := ApplyInput{MoveInOn: r.PostForm.Get("move_in_on")}
-	for _, x := range []struct {
-		name string
-		dst  **int
-	}{{"months_in_district", &in.MonthsInDistrict}, {"household_size", &in.HouseholdSize}, {"rooms", &in.Rooms}} {
-		if strings.TrimSpace(r.PostForm.Get(x.name)) == "" {
-			continue
+	pg.post(w, r, "housing_applied", func(p *auth.Principal, id int64) (string, error) {
+		in := ApplyInput{MoveInOn: r.PostForm.Get("move_in_on")}
+		for _, x := range []struct {
+			name string
+			dst  **int
+		}{{"months_in_district", &in.MonthsInDistrict}, {"household_size", &in.HouseholdSize}, {"rooms", &in.Rooms}} {
+			if strings.TrimSpace(r.PostForm.Get(x.name)) == "" {
+				continue
+			}
+			n, err := formInt(r, x.name)
+			if err != nil {
+				return "", err
+			}
+			*x.dst = &n
 		}
-		n, err := formInt(r, x.name)
-		if err != nil {
-			pg.UI.Error(w, r, err)
-			return
-		}
-		*x.dst = &n
-	}
-	if _, err := pg.S.Apply(r.Context(), auth.From(r.Context()), id, in); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/mine", "housing_applied")
+		_, err := pg.S.Apply(r.Context(), p, id, in)
+		return "/talent/housing/mine", err
+	})
 }
 
 // Allocate is POST /talent/housing/rounds/{id}/allocate.
 func (pg *Pages) Allocate(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.Allocate(r.Context(), auth.From(r.Context()), id); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/rounds/"+idStr(id), "housing_allocated")
+	pg.post(w, r, "housing_allocated", func(p *auth.Principal, id int64) (string, error) {
+		_, err := pg.S.Allocate(r.Context(), p, id)
+		return "/talent/housing/rounds/" + idStr(id), err
+	})
 }
 
 type mineData struct {
@@ -341,41 +334,26 @@ func (pg *Pages) Mine(w http.ResponseWriter, r *http.Request) {
 
 // Withdraw is POST /talent/housing/applications/{id}/withdraw.
 func (pg *Pages) Withdraw(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.Withdraw(r.Context(), auth.From(r.Context()), id); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/mine", "housing_saved")
+	pg.post(w, r, "housing_saved", func(p *auth.Principal, id int64) (string, error) {
+		_, err := pg.S.Withdraw(r.Context(), p, id)
+		return "/talent/housing/mine", err
+	})
 }
 
 // Accept is POST /talent/housing/offers/{id}/accept.
 func (pg *Pages) Accept(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.Accept(r.Context(), auth.From(r.Context()), id); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/mine", "housing_accepted")
+	pg.post(w, r, "housing_accepted", func(p *auth.Principal, id int64) (string, error) {
+		_, err := pg.S.Accept(r.Context(), p, id)
+		return "/talent/housing/mine", err
+	})
 }
 
 // Decline is POST /talent/housing/offers/{id}/decline.
 func (pg *Pages) Decline(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.Decline(r.Context(), auth.From(r.Context()), id); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/mine", "housing_declined")
+	pg.post(w, r, "housing_declined", func(p *auth.Principal, id int64) (string, error) {
+		_, err := pg.S.Decline(r.Context(), p, id)
+		return "/talent/housing/mine", err
+	})
 }
 
 // back is where a tenancy form returns: the officer's report or the
@@ -389,28 +367,18 @@ func back(r *http.Request) string {
 
 // Renew is POST /talent/housing/tenancies/{id}/renew.
 func (pg *Pages) Renew(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.Renew(r.Context(), auth.From(r.Context()), id); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, back(r), "housing_renewed")
+	pg.post(w, r, "housing_renewed", func(p *auth.Principal, id int64) (string, error) {
+		_, err := pg.S.Renew(r.Context(), p, id)
+		return back(r), err
+	})
 }
 
 // MoveOut is POST /talent/housing/tenancies/{id}/move-out.
 func (pg *Pages) MoveOut(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.MoveOut(r.Context(), auth.From(r.Context()), id, MoveOutInput{On: r.PostForm.Get("on")}); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, back(r), "housing_moved_out")
+	pg.post(w, r, "housing_moved_out", func(p *auth.Principal, id int64) (string, error) {
+		_, err := pg.S.MoveOut(r.Context(), p, id, MoveOutInput{On: r.PostForm.Get("on")})
+		return back(r), err
+	})
 }
 
 // Sweep is POST /talent/housing/sweep.

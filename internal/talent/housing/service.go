@@ -69,6 +69,26 @@ func signedIn(p *auth.Principal) error {
 
 func idStr(id int64) string { return strconv.FormatInt(id, 10) }
 
+// signedInSwept checks that someone is signed in, then closes the offers
+// whose time has run out, as every step on offers and tenancies must
+// first.
+func (s *Service) signedInSwept(ctx context.Context, p *auth.Principal) error {
+	if err := signedIn(p); err != nil {
+		return err
+	}
+	return s.sweep(ctx)
+}
+
+// reload answers what a transaction wrote, read again after its commit,
+// or the transaction's error.
+func reload[T any](ctx context.Context, s *Service, err error, load func(context.Context, querier, int64) (T, error), id int64) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return load(ctx, s.DB.Read, id)
+}
+
 // --- buildings and units ---
 
 const buildingCols = `b.id, b.name_zh, b.name_en, b.district, b.address, b.operator_org_id, COALESCE(o.name_zh, ''), b.created_at,
@@ -172,10 +192,7 @@ func (s *Service) CreateBuilding(ctx context.Context, p *auth.Principal, in Buil
 		}
 		return audit.Record(ctx, tx, now, audit.Change{Action: "create", Entity: "housing_building", EntityID: idStr(id), After: b})
 	})
-	if err != nil {
-		return Building{}, err
-	}
-	return loadBuilding(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadBuilding, id)
 }
 
 func districtExists(ctx context.Context, q querier, district string) error {
@@ -369,10 +386,7 @@ func (s *Service) CreateRound(ctx context.Context, p *auth.Principal, in RoundIn
 		}
 		return audit.Record(ctx, tx, now, audit.Change{Action: "create", Entity: "housing_round", EntityID: idStr(id), After: r})
 	})
-	if err != nil {
-		return Round{}, err
-	}
-	return loadRound(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadRound, id)
 }
 
 // RoundView is a round with its applications in allocation order (for
@@ -576,10 +590,7 @@ func (s *Service) Apply(ctx context.Context, p *auth.Principal, roundID int64, i
 		}
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: in.EmployerOrgID, Action: "apply", Entity: "housing_application", EntityID: idStr(id), After: a})
 	})
-	if err != nil {
-		return Application{}, err
-	}
-	return loadApplication(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadApplication, id)
 }
 
 // Withdraw takes back the talent's own application before it is housed.
@@ -605,10 +616,7 @@ func (s *Service) Withdraw(ctx context.Context, p *auth.Principal, id int64) (Ap
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: a.EmployerOrgID, Action: "withdraw", Entity: "housing_application", EntityID: idStr(id),
 			Before: map[string]string{"state": a.State}, After: map[string]string{"state": Withdrawn}})
 	})
-	if err != nil {
-		return Application{}, err
-	}
-	return loadApplication(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadApplication, id)
 }
 
 // --- allocation ---
@@ -895,10 +903,7 @@ func (s *Service) closeOffer(ctx context.Context, tx *sql.Tx, id int64, state, a
 
 // Decline turns an offer down: the unit goes to the next on the waitlist.
 func (s *Service) Decline(ctx context.Context, p *auth.Principal, id int64) (Offer, error) {
-	if err := signedIn(p); err != nil {
-		return Offer{}, err
-	}
-	if err := s.sweep(ctx); err != nil {
+	if err := s.signedInSwept(ctx, p); err != nil {
 		return Offer{}, err
 	}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -914,20 +919,14 @@ func (s *Service) Decline(ctx context.Context, p *auth.Principal, id int64) (Off
 		}
 		return s.closeOffer(ctx, tx, id, "declined", Declined, s.DB.Now())
 	})
-	if err != nil {
-		return Offer{}, err
-	}
-	return loadOffer(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadOffer, id)
 }
 
 // Accept takes an open offer: the unit becomes occupied and the tenancy
 // starts on the move-in day (today when that has passed) for the round's
 // first term, renewable up to the round's maximum years.
 func (s *Service) Accept(ctx context.Context, p *auth.Principal, id int64) (Tenancy, error) {
-	if err := signedIn(p); err != nil {
-		return Tenancy{}, err
-	}
-	if err := s.sweep(ctx); err != nil {
+	if err := s.signedInSwept(ctx, p); err != nil {
 		return Tenancy{}, err
 	}
 	var tid int64
@@ -983,10 +982,7 @@ func (s *Service) Accept(ctx context.Context, p *auth.Principal, id int64) (Tena
 		return audit.Record(ctx, tx, now, audit.Change{OrgID: a.EmployerOrgID, Action: "accept", Entity: "housing_tenancy", EntityID: idStr(tid),
 			Before: map[string]any{"offer": id, "state": "open"}, After: t})
 	})
-	if err != nil {
-		return Tenancy{}, err
-	}
-	return loadTenancy(ctx, s.DB.Read, tid)
+	return reload(ctx, s, err, loadTenancy, tid)
 }
 
 // --- tenancies ---
@@ -1048,10 +1044,7 @@ func mayManage(p *auth.Principal, t *Tenancy) bool {
 // Renew extends an active tenancy once by its term, up to the round's
 // maximum: the tenant or an officer of the district.
 func (s *Service) Renew(ctx context.Context, p *auth.Principal, id int64) (Tenancy, error) {
-	if err := signedIn(p); err != nil {
-		return Tenancy{}, err
-	}
-	if err := s.sweep(ctx); err != nil {
+	if err := s.signedInSwept(ctx, p); err != nil {
 		return Tenancy{}, err
 	}
 	now := s.DB.Now()
@@ -1084,19 +1077,13 @@ func (s *Service) Renew(ctx context.Context, p *auth.Principal, id int64) (Tenan
 		return audit.Record(ctx, tx, now, audit.Change{Action: "renew", Entity: "housing_tenancy", EntityID: idStr(id),
 			Before: map[string]string{"end_on": t.EndOn}, After: map[string]string{"end_on": newEnd}})
 	})
-	if err != nil {
-		return Tenancy{}, err
-	}
-	return loadTenancy(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadTenancy, id)
 }
 
 // MoveOut ends an active tenancy on a day between its start and today:
 // the tenant or an officer. The unit goes to the next on a waitlist.
 func (s *Service) MoveOut(ctx context.Context, p *auth.Principal, id int64, in MoveOutInput) (Tenancy, error) {
-	if err := signedIn(p); err != nil {
-		return Tenancy{}, err
-	}
-	if err := s.sweep(ctx); err != nil {
+	if err := s.signedInSwept(ctx, p); err != nil {
 		return Tenancy{}, err
 	}
 	today := s.today()
@@ -1127,10 +1114,7 @@ func (s *Service) MoveOut(ctx context.Context, p *auth.Principal, id int64, in M
 		}
 		return s.endTenancy(ctx, tx, &t, d, "move_out", s.DB.Now())
 	})
-	if err != nil {
-		return Tenancy{}, err
-	}
-	return loadTenancy(ctx, s.DB.Read, id)
+	return reload(ctx, s, err, loadTenancy, id)
 }
 
 func (s *Service) endTenancy(ctx context.Context, tx *sql.Tx, t *Tenancy, on, action string, now time.Time) error {
@@ -1161,10 +1145,7 @@ type Mine struct {
 
 // Mine returns the signed-in talent's applications, offers and tenancies.
 func (s *Service) Mine(ctx context.Context, p *auth.Principal) (Mine, error) {
-	if err := signedIn(p); err != nil {
-		return Mine{}, err
-	}
-	if err := s.sweep(ctx); err != nil {
+	if err := s.signedInSwept(ctx, p); err != nil {
 		return Mine{}, err
 	}
 	var m Mine
