@@ -55,6 +55,29 @@ func (pg *Pages) back(w http.ResponseWriter, r *http.Request, to, flash string) 
 	http.Redirect(w, r, to+"?flash="+flash, http.StatusSeeOther)
 }
 
+// post serves a posted form: do acts for the signed-in user and names the
+// page to go back to with the flash, or the error page answers.
+func (pg *Pages) post(w http.ResponseWriter, r *http.Request, flash string, do func(p *auth.Principal, f url.Values) (to string, err error)) {
+	if !pg.UI.Form(w, r) {
+		return
+	}
+	to, err := do(auth.From(r.Context()), r.PostForm)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	pg.back(w, r, to, flash)
+}
+
+// postID is post for a path with an {id}.
+func (pg *Pages) postID(w http.ResponseWriter, r *http.Request, flash string, do func(p *auth.Principal, id int64, f url.Values) (to string, err error)) {
+	id, ok := pg.UI.PathID(w, r)
+	if !ok {
+		return
+	}
+	pg.post(w, r, flash, func(p *auth.Principal, f url.Values) (string, error) { return do(p, id, f) })
+}
+
 type subsidiesData struct {
 	Schemes []Scheme
 	// Mine are the claims of the user's organizations; Queue the claims of
@@ -134,59 +157,43 @@ func (pg *Pages) Subsidies(w http.ResponseWriter, r *http.Request) {
 
 // SaveScheme is POST /finance/subsidy-schemes.
 func (pg *Pages) SaveScheme(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := SchemeInput{Program: f.Get("program"), NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), FromQuarter: f.Get("from_quarter")}
-	var err error
-	if in.SharePct, err = formFloat(f, "share_pct"); err == nil {
-		err = ints(f, map[string]*int64{"cap_yuan": &in.CapYuan})
-	}
-	if err == nil {
-		in.ProductIDs, err = formInts(f, "product_ids")
-	}
-	if err == nil {
-		in.PoolIDs, err = formInts(f, "pool_ids")
-	}
-	if err == nil {
-		_, err = pg.S.SaveScheme(r.Context(), auth.From(r.Context()), 0, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/subsidies", "flash.finance_saved")
+	pg.post(w, r, "flash.finance_saved", func(p *auth.Principal, f url.Values) (string, error) {
+		in := SchemeInput{Program: f.Get("program"), NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), FromQuarter: f.Get("from_quarter")}
+		var err error
+		if in.SharePct, err = formFloat(f, "share_pct"); err == nil {
+			err = ints(f, map[string]*int64{"cap_yuan": &in.CapYuan})
+		}
+		if err == nil {
+			in.ProductIDs, err = formInts(f, "product_ids")
+		}
+		if err == nil {
+			in.PoolIDs, err = formInts(f, "pool_ids")
+		}
+		if err == nil {
+			_, err = pg.S.SaveScheme(r.Context(), p, 0, in)
+		}
+		return "/finance/subsidies", err
+	})
 }
 
 // ClaimSubsidy is POST /finance/subsidy-claims.
 func (pg *Pages) ClaimSubsidy(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	in := SubsidyClaimInput{Quarter: r.PostForm.Get("quarter")}
-	err := ints(r.PostForm, map[string]*int64{"loan_id": &in.LoanID, "scheme_id": &in.SchemeID})
-	if err == nil {
-		_, err = pg.S.ClaimSubsidy(r.Context(), auth.From(r.Context()), in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/subsidies", "flash.subsidy_claimed")
+	pg.post(w, r, "flash.subsidy_claimed", func(p *auth.Principal, f url.Values) (string, error) {
+		in := SubsidyClaimInput{Quarter: f.Get("quarter")}
+		err := ints(f, map[string]*int64{"loan_id": &in.LoanID, "scheme_id": &in.SchemeID})
+		if err == nil {
+			_, err = pg.S.ClaimSubsidy(r.Context(), p, in)
+		}
+		return "/finance/subsidies", err
+	})
 }
 
 // ActSubsidy is POST /finance/subsidy-claims/{id}/act.
 func (pg *Pages) ActSubsidy(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.ActSubsidy(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("action"), r.PostForm.Get("comment")); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/subsidies", "flash.finance_saved")
+	pg.postID(w, r, "flash.finance_saved", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		_, err := pg.S.ActSubsidy(r.Context(), p, id, f.Get("action"), f.Get("comment"))
+		return "/finance/subsidies", err
+	})
 }
 
 // BulkSubsidies is POST /finance/subsidy-claims/bulk: the officers' batch
@@ -216,15 +223,10 @@ func (pg *Pages) BulkSubsidies(w http.ResponseWriter, r *http.Request) {
 
 // RunQuarter is POST /finance/subsidy-schemes/{id}/quarter-end.
 func (pg *Pages) RunQuarter(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.RunQuarter(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("quarter")); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/subsidies", "flash.quarter_run")
+	pg.postID(w, r, "flash.quarter_run", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		_, err := pg.S.RunQuarter(r.Context(), p, id, f.Get("quarter"))
+		return "/finance/subsidies", err
+	})
 }
 
 type investorsData struct {
@@ -300,22 +302,16 @@ func (pg *Pages) Investors(w http.ResponseWriter, r *http.Request) {
 
 // SaveInvestor is POST /finance/investors.
 func (pg *Pages) SaveInvestor(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := InvestorInput{Kind: f.Get("kind"), NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), DescriptionZh: f.Get("description_zh"), DescriptionEn: f.Get("description_en"),
-		Stages: f["stages"], Fields: f["fields"], Districts: strings.Fields(strings.ReplaceAll(f.Get("districts"), ",", " "))}
-	err := ints(f, map[string]*int64{"org_id": &in.OrgID, "min_ticket_yuan": &in.MinTicketYuan, "max_ticket_yuan": &in.MaxTicketYuan, "size_yuan": &in.SizeYuan})
-	var x Investor
-	if err == nil {
-		x, err = pg.S.SaveInvestor(r.Context(), auth.From(r.Context()), 0, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/investors/"+strconv.FormatInt(x.ID, 10), "flash.finance_saved")
+	pg.post(w, r, "flash.finance_saved", func(p *auth.Principal, f url.Values) (string, error) {
+		in := InvestorInput{Kind: f.Get("kind"), NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), DescriptionZh: f.Get("description_zh"), DescriptionEn: f.Get("description_en"),
+			Stages: f["stages"], Fields: f["fields"], Districts: strings.Fields(strings.ReplaceAll(f.Get("districts"), ",", " "))}
+		err := ints(f, map[string]*int64{"org_id": &in.OrgID, "min_ticket_yuan": &in.MinTicketYuan, "max_ticket_yuan": &in.MaxTicketYuan, "size_yuan": &in.SizeYuan})
+		var x Investor
+		if err == nil {
+			x, err = pg.S.SaveInvestor(r.Context(), p, 0, in)
+		}
+		return "/finance/investors/" + strconv.FormatInt(x.ID, 10), err
+	})
 }
 
 type investorData struct {
@@ -371,67 +367,47 @@ func (pg *Pages) Investor(w http.ResponseWriter, r *http.Request) {
 
 // Commit is POST /finance/investors/{id}/commitments.
 func (pg *Pages) Commit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := CommitmentInput{SubFundZh: f.Get("sub_fund_zh"), SubFundEn: f.Get("sub_fund_en"), CommittedOn: f.Get("committed_on")}
-	var sub int64
-	err := ints(f, map[string]*int64{"amount_yuan": &in.AmountYuan, "sub_investor_id": &sub})
-	if sub > 0 {
-		in.SubInvestorID = &sub
-	}
-	if err == nil {
-		in.SharePct, err = formFloat(f, "share_pct")
-	}
-	if err == nil {
-		_, err = pg.S.Commit(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/investors/"+strconv.FormatInt(id, 10), "flash.finance_saved")
+	pg.postID(w, r, "flash.finance_saved", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		in := CommitmentInput{SubFundZh: f.Get("sub_fund_zh"), SubFundEn: f.Get("sub_fund_en"), CommittedOn: f.Get("committed_on")}
+		var sub int64
+		err := ints(f, map[string]*int64{"amount_yuan": &in.AmountYuan, "sub_investor_id": &sub})
+		if sub > 0 {
+			in.SubInvestorID = &sub
+		}
+		if err == nil {
+			in.SharePct, err = formFloat(f, "share_pct")
+		}
+		if err == nil {
+			_, err = pg.S.Commit(r.Context(), p, id, in)
+		}
+		return "/finance/investors/" + strconv.FormatInt(id, 10), err
+	})
 }
 
 // Call is POST /finance/commitments/{id}/calls.
 func (pg *Pages) Call(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	in := CallInput{CalledOn: r.PostForm.Get("called_on")}
-	err := ints(r.PostForm, map[string]*int64{"amount_yuan": &in.AmountYuan})
-	var c Commitment
-	if err == nil {
-		c, err = pg.S.Call(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/investors/"+strconv.FormatInt(c.FundID, 10), "flash.finance_saved")
+	pg.postID(w, r, "flash.finance_saved", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		in := CallInput{CalledOn: f.Get("called_on")}
+		err := ints(f, map[string]*int64{"amount_yuan": &in.AmountYuan})
+		var c Commitment
+		if err == nil {
+			c, err = pg.S.Call(r.Context(), p, id, in)
+		}
+		return "/finance/investors/" + strconv.FormatInt(c.FundID, 10), err
+	})
 }
 
 // OptIn is POST /finance/profiles/{id}: the enterprise opts in (or
 // updates what it seeks).
 func (pg *Pages) OptIn(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := ProfileInput{Stage: f.Get("stage"), Fields: f["fields"], PitchZh: f.Get("pitch_zh"), PitchEn: f.Get("pitch_en")}
-	err := ints(f, map[string]*int64{"ask_yuan": &in.AskYuan})
-	if err == nil {
-		_, err = pg.S.OptIn(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/investors", "flash.opted_in")
+	pg.postID(w, r, "flash.opted_in", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		in := ProfileInput{Stage: f.Get("stage"), Fields: f["fields"], PitchZh: f.Get("pitch_zh"), PitchEn: f.Get("pitch_en")}
+		err := ints(f, map[string]*int64{"ask_yuan": &in.AskYuan})
+		if err == nil {
+			_, err = pg.S.OptIn(r.Context(), p, id, in)
+		}
+		return "/finance/investors", err
+	})
 }
 
 // OptOut is POST /finance/profiles/{id}/withdraw.
@@ -465,20 +441,14 @@ func localTimes(vs []string) []string {
 
 // RequestMeeting is POST /finance/meetings.
 func (pg *Pages) RequestMeeting(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := MeetingInput{Message: f.Get("message"), From: f.Get("from"), Times: localTimes(f["times"])}
-	err := ints(f, map[string]*int64{"investor_id": &in.InvestorID, "org_id": &in.OrgID})
-	if err == nil {
-		_, err = pg.S.RequestMeeting(r.Context(), auth.From(r.Context()), in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/meetings", "flash.meeting_requested")
+	pg.post(w, r, "flash.meeting_requested", func(p *auth.Principal, f url.Values) (string, error) {
+		in := MeetingInput{Message: f.Get("message"), From: f.Get("from"), Times: localTimes(f["times"])}
+		err := ints(f, map[string]*int64{"investor_id": &in.InvestorID, "org_id": &in.OrgID})
+		if err == nil {
+			_, err = pg.S.RequestMeeting(r.Context(), p, in)
+		}
+		return "/finance/meetings", err
+	})
 }
 
 // Meetings is GET /finance/meetings.
@@ -503,35 +473,23 @@ func (pg *Pages) Meetings(w http.ResponseWriter, r *http.Request) {
 
 // ActMeeting is POST /finance/meetings/{id}/act.
 func (pg *Pages) ActMeeting(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	if _, err := pg.S.ActMeeting(r.Context(), auth.From(r.Context()), id, MeetingAction{Action: f.Get("action"), Time: f.Get("time"), Reply: f.Get("reply")}); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/meetings", "flash.finance_saved")
+	pg.postID(w, r, "flash.finance_saved", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		_, err := pg.S.ActMeeting(r.Context(), p, id, MeetingAction{Action: f.Get("action"), Time: f.Get("time"), Reply: f.Get("reply")})
+		return "/finance/meetings", err
+	})
 }
 
 // CreateRoadshow is POST /finance/roadshows.
 func (pg *Pages) CreateRoadshow(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := RoadshowInput{NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), HeldOn: f.Get("held_on"), District: f.Get("district")}
-	err := ints(f, map[string]*int64{"owner_org_id": &in.OwnerOrgID})
-	var rs Roadshow
-	if err == nil {
-		rs, err = pg.S.CreateRoadshow(r.Context(), auth.From(r.Context()), in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/roadshows/"+strconv.FormatInt(rs.ID, 10), "flash.finance_saved")
+	pg.post(w, r, "flash.finance_saved", func(p *auth.Principal, f url.Values) (string, error) {
+		in := RoadshowInput{NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), HeldOn: f.Get("held_on"), District: f.Get("district")}
+		err := ints(f, map[string]*int64{"owner_org_id": &in.OwnerOrgID})
+		var rs Roadshow
+		if err == nil {
+			rs, err = pg.S.CreateRoadshow(r.Context(), p, in)
+		}
+		return "/finance/roadshows/" + strconv.FormatInt(rs.ID, 10), err
+	})
 }
 
 type roadshowData struct {
@@ -578,36 +536,24 @@ func (pg *Pages) Roadshow(w http.ResponseWriter, r *http.Request) {
 
 // Present is POST /finance/roadshows/{id}/presenters.
 func (pg *Pages) Present(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	in := PresentInput{Pitch: r.PostForm.Get("pitch")}
-	err := ints(r.PostForm, map[string]*int64{"org_id": &in.OrgID, "ask_yuan": &in.AskYuan})
-	if err == nil {
-		_, err = pg.S.Present(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/roadshows/"+strconv.FormatInt(id, 10), "flash.finance_saved")
+	pg.postID(w, r, "flash.finance_saved", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		in := PresentInput{Pitch: f.Get("pitch")}
+		err := ints(f, map[string]*int64{"org_id": &in.OrgID, "ask_yuan": &in.AskYuan})
+		if err == nil {
+			_, err = pg.S.Present(r.Context(), p, id, in)
+		}
+		return "/finance/roadshows/" + strconv.FormatInt(id, 10), err
+	})
 }
 
 // MarkInterest is POST /finance/roadshows/{id}/interests.
 func (pg *Pages) MarkInterest(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	var in InterestInput
-	err := ints(r.PostForm, map[string]*int64{"org_id": &in.OrgID, "investor_id": &in.InvestorID})
-	if err == nil {
-		_, err = pg.S.MarkInterest(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.back(w, r, "/finance/roadshows/"+strconv.FormatInt(id, 10), "flash.finance_saved")
+	pg.postID(w, r, "flash.finance_saved", func(p *auth.Principal, id int64, f url.Values) (string, error) {
+		var in InterestInput
+		err := ints(f, map[string]*int64{"org_id": &in.OrgID, "investor_id": &in.InvestorID})
+		if err == nil {
+			_, err = pg.S.MarkInterest(r.Context(), p, id, in)
+		}
+		return "/finance/roadshows/" + strconv.FormatInt(id, 10), err
+	})
 }
