@@ -475,16 +475,24 @@ func (pg *Pages) Settings(w http.ResponseWriter, r *http.Request) {
 
 // SaveRoute is POST /desk/settings/routes.
 func (pg *Pages) SaveRoute(w http.ResponseWriter, r *http.Request) {
+	pg.saveSetting(w, r, func(p *auth.Principal, f url.Values) error {
+		in := RouteInput{District: f.Get("district"), Topic: f.Get("topic"), GroupZh: f.Get("group_zh"), GroupEn: f.Get("group_en")}
+		var err error
+		if in.AgencyOrgID, err = formInt(f, "agency_org_id"); err == nil {
+			_, err = pg.S.SetRoute(r.Context(), p, in)
+		}
+		return err
+	})
+}
+
+// saveSetting serves a posted settings form: do saves it for the
+// signed-in user, then the settings page shows again with the flash, or
+// the error page answers.
+func (pg *Pages) saveSetting(w http.ResponseWriter, r *http.Request, do func(p *auth.Principal, f url.Values) error) {
 	if !pg.UI.Form(w, r) {
 		return
 	}
-	f := r.PostForm
-	in := RouteInput{District: f.Get("district"), Topic: f.Get("topic"), GroupZh: f.Get("group_zh"), GroupEn: f.Get("group_en")}
-	var err error
-	if in.AgencyOrgID, err = formInt(f, "agency_org_id"); err == nil {
-		_, err = pg.S.SetRoute(r.Context(), auth.From(r.Context()), in)
-	}
-	if err != nil {
+	if err := do(auth.From(r.Context()), r.PostForm); err != nil {
 		pg.UI.Error(w, r, err)
 		return
 	}
@@ -493,36 +501,24 @@ func (pg *Pages) SaveRoute(w http.ResponseWriter, r *http.Request) {
 
 // SaveLevel is POST /desk/settings/levels.
 func (pg *Pages) SaveLevel(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	amount, err := formInt(f, "amount")
-	if err == nil {
-		_, err = pg.S.SetLevel(r.Context(), auth.From(r.Context()), f.Get("topic"), LevelInput{Amount: int(amount), Unit: f.Get("unit")})
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/settings?flash=flash.desk_saved", http.StatusSeeOther)
+	pg.saveSetting(w, r, func(p *auth.Principal, f url.Values) error {
+		amount, err := formInt(f, "amount")
+		if err == nil {
+			_, err = pg.S.SetLevel(r.Context(), p, f.Get("topic"), LevelInput{Amount: int(amount), Unit: f.Get("unit")})
+		}
+		return err
+	})
 }
 
 // SaveLead is POST /desk/settings/leads.
 func (pg *Pages) SaveLead(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	uid, err := formInt(f, "user_id")
-	if err == nil {
-		_, err = pg.S.SetLead(r.Context(), auth.From(r.Context()), LeadInput{District: f.Get("district"), UserID: uid, Lead: f.Get("lead") == "1"})
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/settings?flash=flash.desk_saved", http.StatusSeeOther)
+	pg.saveSetting(w, r, func(p *auth.Principal, f url.Values) error {
+		uid, err := formInt(f, "user_id")
+		if err == nil {
+			_, err = pg.S.SetLead(r.Context(), p, LeadInput{District: f.Get("district"), UserID: uid, Lead: f.Get("lead") == "1"})
+		}
+		return err
+	})
 }
 
 // Figures is GET /desk/figures: requests by district, topic and month,
@@ -540,21 +536,12 @@ func (pg *Pages) Figures(w http.ResponseWriter, r *http.Request) {
 // SaveHoliday is POST /desk/settings/holidays: set a day, or delete it
 // (delete=1).
 func (pg *Pages) SaveHoliday(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	p := auth.From(r.Context())
-	var err error
-	if f.Get("delete") == "1" {
-		err = pg.S.DeleteHoliday(r.Context(), p, strings.TrimSpace(f.Get("day")))
-	} else {
-		_, err = pg.S.SetHoliday(r.Context(), p, strings.TrimSpace(f.Get("day")), HolidayInput{Working: f.Get("working") == "1",
+	pg.saveSetting(w, r, func(p *auth.Principal, f url.Values) error {
+		if f.Get("delete") == "1" {
+			return pg.S.DeleteHoliday(r.Context(), p, strings.TrimSpace(f.Get("day")))
+		}
+		_, err := pg.S.SetHoliday(r.Context(), p, strings.TrimSpace(f.Get("day")), HolidayInput{Working: f.Get("working") == "1",
 			NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), Reference: f.Get("reference")})
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/desk/settings?flash=flash.desk_saved", http.StatusSeeOther)
+		return err
+	})
 }

@@ -133,10 +133,7 @@ func (in *RequestInput) Check() error {
 	} else {
 		fs.Block("body", in.Body, MaxBody)
 	}
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // RatingInput rates an answer.
@@ -153,10 +150,7 @@ func (in *RatingInput) Check() error {
 		fs.Add("stars", "must be a whole number from 1 to 5")
 	}
 	fs.Block("comment", in.Comment, MaxComment)
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // LevelInput sets a topic's service level.
@@ -184,10 +178,7 @@ func (in *LevelInput) Check() error {
 	if in.Amount <= 0 {
 		fs = append(text.Errors{{Field: "amount", Message: "must be greater than zero"}}, fs...)
 	}
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // Route sends a district's topic to an agency.
@@ -227,10 +218,7 @@ func (in *RouteInput) Check() error {
 	}
 	fs.Line("group_zh", in.GroupZh, false, 80)
 	fs.Line("group_en", in.GroupEn, false, 80)
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // LeadInput makes a user a lead officer of a district, or not.
@@ -300,10 +288,7 @@ func (in *NoticeInput) Check() error {
 	if msg := checkRuleText(in.Rule); msg != "" {
 		fs.Add("rule", msg)
 	}
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 func checkRuleText(r string) string {
@@ -410,10 +395,7 @@ func (in *VisitInput) Check(today string) error {
 			fs.Add(at+"due_on", "must be a day, YYYY-MM-DD")
 		}
 	}
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // Query filters the request list.
@@ -437,10 +419,7 @@ func (q *Query) Check() error {
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 200
 	}
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // Stars is the rating, 0 when not rated.

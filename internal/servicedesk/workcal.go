@@ -200,10 +200,7 @@ func (in *HolidayInput) Check(day string) error {
 	fs.Line("name_zh", in.NameZh, true, 40)
 	fs.Line("name_en", in.NameEn, true, 80)
 	fs.Line("reference", in.Reference, false, 120)
-	if len(fs) > 0 {
-		return apperr.Fields(fs)
-	}
-	return nil
+	return apperr.Fields(fs)
 }
 
 // SetHoliday adds or replaces a day of the table: a public holiday, or a
