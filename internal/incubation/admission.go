@@ -481,6 +481,23 @@ func mayReadTenancy(p *auth.Principal, t *Tenancy) bool {
 	return operatesTenancy(p, t) || p.OfficerFor(t.District) || tenant(p, t)
 }
 
+// tenancyFor loads a tenancy for a step that only those who may take: one
+// who may read the tenancy is told why not (forbidden), anyone else finds
+// no tenancy.
+func tenancyFor(ctx context.Context, q querier, p *auth.Principal, id int64, may func(*auth.Principal, *Tenancy) bool, forbidden string) (Tenancy, error) {
+	t, err := loadTenancy(ctx, q, id)
+	if err != nil {
+		return t, err
+	}
+	if !may(p, &t) {
+		if mayReadTenancy(p, &t) {
+			return t, apperr.New(apperr.Forbidden, "%s", forbidden)
+		}
+		return t, apperr.New(apperr.NotFound, "no tenancy %d", id)
+	}
+	return t, nil
+}
+
 // details fills a tenancy's leases and investments.
 func details(ctx context.Context, q querier, ts []Tenancy) error {
 	if len(ts) == 0 {
@@ -617,15 +634,9 @@ func (s *Service) Lease(ctx context.Context, p *auth.Principal, tenancyID int64,
 	l := Lease{TenancyID: tenancyID, Space: in.Space, Units: in.Units, StartsOn: in.StartsOn, EndsOn: in.EndsOn}
 	now := s.DB.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		t, err := loadTenancy(ctx, tx, tenancyID)
+		t, err := tenancyFor(ctx, tx, p, tenancyID, operatesTenancy, "the carrier's operator leases its space")
 		if err != nil {
 			return err
-		}
-		if !operatesTenancy(p, &t) {
-			if mayReadTenancy(p, &t) {
-				return apperr.New(apperr.Forbidden, "the carrier's operator leases its space")
-			}
-			return apperr.New(apperr.NotFound, "no tenancy %d", tenancyID)
 		}
 		if !t.Current() {
 			return apperr.New(apperr.Conflict, "the tenancy ended on %s", *t.LeftOn)
@@ -746,15 +757,9 @@ func (s *Service) Leave(ctx context.Context, p *auth.Principal, tenancyID int64,
 	}
 	now := s.DB.Now()
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		t, err := loadTenancy(ctx, tx, tenancyID)
+		t, err := tenancyFor(ctx, tx, p, tenancyID, operatesTenancy, "the carrier's operator records how a tenant leaves")
 		if err != nil {
 			return err
-		}
-		if !operatesTenancy(p, &t) {
-			if mayReadTenancy(p, &t) {
-				return apperr.New(apperr.Forbidden, "the carrier's operator records how a tenant leaves")
-			}
-			return apperr.New(apperr.NotFound, "no tenancy %d", tenancyID)
 		}
 		if !t.Current() {
 			return apperr.New(apperr.Conflict, "the tenancy ended on %s already", *t.LeftOn)
@@ -811,15 +816,10 @@ func (s *Service) Invest(ctx context.Context, p *auth.Principal, tenancyID int64
 	x := Investment{TenancyID: tenancyID, Round: in.Round, AmountFen: in.AmountYuan * 100, Investor: in.Investor, InvestedOn: on}
 	now := s.DB.Now()
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		t, err := loadTenancy(ctx, tx, tenancyID)
+		t, err := tenancyFor(ctx, tx, p, tenancyID, func(p *auth.Principal, t *Tenancy) bool { return operatesTenancy(p, t) || tenant(p, t) },
+			"the tenant or the operator reports investment")
 		if err != nil {
 			return err
-		}
-		if !operatesTenancy(p, &t) && !tenant(p, &t) {
-			if mayReadTenancy(p, &t) {
-				return apperr.New(apperr.Forbidden, "the tenant or the operator reports investment")
-			}
-			return apperr.New(apperr.NotFound, "no tenancy %d", tenancyID)
 		}
 		if on < t.AdmittedOn {
 			return apperr.Field("invested_on", "must not be before the admission on %s", t.AdmittedOn)

@@ -492,61 +492,55 @@ func (pg *Pages) backTo(w http.ResponseWriter, r *http.Request, t int64, flash s
 	http.Redirect(w, r, "/incubation/mine?flash="+flash, http.StatusSeeOther)
 }
 
-// Lease is POST /incubation/tenancies/{id}/leases.
-func (pg *Pages) Lease(w http.ResponseWriter, r *http.Request) {
+// tenancyForm serves a form posted to /incubation/tenancies/{id}/…: do
+// acts for the signed-in user on the tenancy, then backTo with the flash,
+// or the error page answers.
+func (pg *Pages) tenancyForm(w http.ResponseWriter, r *http.Request, flash string, do func(p *auth.Principal, id int64, f url.Values) error) {
 	id, ok := pg.UI.PathID(w, r)
 	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
-	f := r.PostForm
-	units, err := formInt(f, "units")
-	if err == nil && (units < 0 || units > maxUnits) {
-		err = apperr.Field("units", "must be from 1 to 100,000")
-	}
-	if err == nil {
-		_, err = pg.S.Lease(r.Context(), auth.From(r.Context()), id, LeaseInput{Space: f.Get("space"), Units: int(units), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on")})
-	}
-	if err != nil {
+	if err := do(auth.From(r.Context()), id, r.PostForm); err != nil {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	pg.backTo(w, r, id, "flash.incubation_lease_added")
+	pg.backTo(w, r, id, flash)
+}
+
+// Lease is POST /incubation/tenancies/{id}/leases.
+func (pg *Pages) Lease(w http.ResponseWriter, r *http.Request) {
+	pg.tenancyForm(w, r, "flash.incubation_lease_added", func(p *auth.Principal, id int64, f url.Values) error {
+		units, err := formInt(f, "units")
+		if err == nil && (units < 0 || units > maxUnits) {
+			err = apperr.Field("units", "must be from 1 to 100,000")
+		}
+		if err == nil {
+			_, err = pg.S.Lease(r.Context(), p, id, LeaseInput{Space: f.Get("space"), Units: int(units), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on")})
+		}
+		return err
+	})
 }
 
 // Leave is POST /incubation/tenancies/{id}/exit.
 func (pg *Pages) Leave(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	became, err := formInt(f, "became_org_id")
-	if err == nil {
-		_, err = pg.S.Leave(r.Context(), auth.From(r.Context()), id, ExitInput{Exit: f.Get("exit"), LeftOn: f.Get("left_on"), BecameOrgID: became})
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.backTo(w, r, id, "flash.incubation_tenant_left")
+	pg.tenancyForm(w, r, "flash.incubation_tenant_left", func(p *auth.Principal, id int64, f url.Values) error {
+		became, err := formInt(f, "became_org_id")
+		if err == nil {
+			_, err = pg.S.Leave(r.Context(), p, id, ExitInput{Exit: f.Get("exit"), LeftOn: f.Get("left_on"), BecameOrgID: became})
+		}
+		return err
+	})
 }
 
 // Invest is POST /incubation/tenancies/{id}/investments.
 func (pg *Pages) Invest(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	amount, err := formInt(f, "amount_yuan")
-	if err == nil {
-		_, err = pg.S.Invest(r.Context(), auth.From(r.Context()), id, InvestmentInput{Round: f.Get("round"), AmountYuan: amount, Investor: f.Get("investor"), InvestedOn: f.Get("invested_on")})
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.backTo(w, r, id, "flash.incubation_investment_added")
+	pg.tenancyForm(w, r, "flash.incubation_investment_added", func(p *auth.Principal, id int64, f url.Values) error {
+		amount, err := formInt(f, "amount_yuan")
+		if err == nil {
+			_, err = pg.S.Invest(r.Context(), p, id, InvestmentInput{Round: f.Get("round"), AmountYuan: amount, Investor: f.Get("investor"), InvestedOn: f.Get("invested_on")})
+		}
+		return err
+	})
 }
 
 type overviewData struct {
