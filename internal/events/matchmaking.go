@@ -338,15 +338,9 @@ func (s *Service) Pair(ctx context.Context, p *auth.Principal, eventID int64, in
 	}
 	now := s.DB.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		e, err := lock(ctx, tx, eventID)
+		e, err := lockManaged(ctx, tx, p, eventID, "the organiser runs the pairing")
 		if err != nil {
 			return err
-		}
-		if !e.manage(p) {
-			if e.Status == "draft" {
-				return apperr.New(apperr.NotFound, "no event %d", eventID)
-			}
-			return apperr.New(apperr.Forbidden, "the organiser runs the pairing")
 		}
 		if e.Kind != "matchmaking" {
 			return refusal(apperr.Conflict, "event_id", "not_matchmaking", "only matchmaking events pair investors and startups")

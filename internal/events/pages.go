@@ -4,6 +4,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -336,19 +337,28 @@ func (pg *Pages) Create(w http.ResponseWriter, r *http.Request) {
 
 // Edit is POST /events/{id}/edit.
 func (pg *Pages) Edit(w http.ResponseWriter, r *http.Request) {
+	pg.eventForm(w, r, "manage", "flash.events_saved", func(p *auth.Principal, id int64, _ url.Values) error {
+		in, err := parseForm(r)
+		if err == nil {
+			_, err = pg.S.Save(r.Context(), p, id, in)
+		}
+		return err
+	})
+}
+
+// eventForm serves a form posted to /events/{id}/…: do acts for the
+// signed-in user on the event, then its page (manage or matchmaking)
+// shows with the flash, or the error page answers.
+func (pg *Pages) eventForm(w http.ResponseWriter, r *http.Request, page, flash string, do func(p *auth.Principal, id int64, f url.Values) error) {
 	id, ok := pg.UI.PathID(w, r)
 	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
-	in, err := parseForm(r)
-	if err == nil {
-		_, err = pg.S.Save(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
+	if err := do(auth.From(r.Context()), id, r.PostForm); err != nil {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/events/"+strconv.FormatInt(id, 10)+"/manage?flash=flash.events_saved", http.StatusSeeOther)
+	http.Redirect(w, r, "/events/"+strconv.FormatInt(id, 10)+"/"+page+"?flash="+flash, http.StatusSeeOther)
 }
 
 type manageData struct {
@@ -389,36 +399,25 @@ func (pg *Pages) Manage(w http.ResponseWriter, r *http.Request) {
 
 // Status is POST /events/{id}/status (action, reason).
 func (pg *Pages) Status(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.SetStatus(r.Context(), auth.From(r.Context()), id, StatusInput{Action: r.PostForm.Get("action"), Reason: r.PostForm.Get("reason")}); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/events/"+strconv.FormatInt(id, 10)+"/manage?flash=flash.events_status", http.StatusSeeOther)
+	pg.eventForm(w, r, "manage", "flash.events_status", func(p *auth.Principal, id int64, f url.Values) error {
+		_, err := pg.S.SetStatus(r.Context(), p, id, StatusInput{Action: f.Get("action"), Reason: f.Get("reason")})
+		return err
+	})
 }
 
 // CheckIn is POST /events/{id}/check-in (registration_id or code).
 func (pg *Pages) CheckIn(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	in := CheckInInput{Code: r.PostForm.Get("code")}
-	reg, err := formID("registration_id", r.PostForm.Get("registration_id"))
-	if reg != nil {
-		in.RegistrationID = *reg
-	}
-	if err == nil {
-		_, err = pg.S.CheckIn(r.Context(), auth.From(r.Context()), id, in)
-	}
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/events/"+strconv.FormatInt(id, 10)+"/manage?flash=flash.events_checked_in", http.StatusSeeOther)
+	pg.eventForm(w, r, "manage", "flash.events_checked_in", func(p *auth.Principal, id int64, f url.Values) error {
+		in := CheckInInput{Code: f.Get("code")}
+		reg, err := formID("registration_id", f.Get("registration_id"))
+		if reg != nil {
+			in.RegistrationID = *reg
+		}
+		if err == nil {
+			_, err = pg.S.CheckIn(r.Context(), p, id, in)
+		}
+		return err
+	})
 }
 
 // GridRow is an investor's row of the grid: a cell per slot.
@@ -496,62 +495,50 @@ func (pg *Pages) Matchmaking(w http.ResponseWriter, r *http.Request) {
 // other side's participants (rank_<registration id>, 1 first; empty
 // leaves one out).
 func (pg *Pages) Preferences(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	type ranked struct {
-		id   int64
-		rank int
-	}
-	var rs []ranked
-	for k, vs := range r.PostForm {
-		reg, found := strings.CutPrefix(k, "rank_")
-		if !found || len(vs) == 0 || strings.TrimSpace(vs[0]) == "" {
-			continue
+	pg.eventForm(w, r, "matchmaking", "flash.events_saved", func(p *auth.Principal, id int64, f url.Values) error {
+		type ranked struct {
+			id   int64
+			rank int
 		}
-		n, err1 := strconv.ParseInt(reg, 10, 64)
-		rank, err2 := strconv.Atoi(strings.TrimSpace(vs[0]))
-		if err1 != nil || err2 != nil || rank < 1 {
-			pg.UI.Error(w, r, apperr.Field("targets", "ranks are whole numbers from 1"))
-			return
+		var rs []ranked
+		for k, vs := range f {
+			reg, found := strings.CutPrefix(k, "rank_")
+			if !found || len(vs) == 0 || strings.TrimSpace(vs[0]) == "" {
+				continue
+			}
+			n, err1 := strconv.ParseInt(reg, 10, 64)
+			rank, err2 := strconv.Atoi(strings.TrimSpace(vs[0]))
+			if err1 != nil || err2 != nil || rank < 1 {
+				return apperr.Field("targets", "ranks are whole numbers from 1")
+			}
+			rs = append(rs, ranked{n, rank})
 		}
-		rs = append(rs, ranked{n, rank})
-	}
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && (rs[j].rank < rs[j-1].rank || rs[j].rank == rs[j-1].rank && rs[j].id < rs[j-1].id); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
+		for i := 1; i < len(rs); i++ {
+			for j := i; j > 0 && (rs[j].rank < rs[j-1].rank || rs[j].rank == rs[j-1].rank && rs[j].id < rs[j-1].id); j-- {
+				rs[j], rs[j-1] = rs[j-1], rs[j]
+			}
 		}
-	}
-	in := PreferencesInput{Targets: []int64{}}
-	for _, x := range rs {
-		in.Targets = append(in.Targets, x.id)
-	}
-	if _, err := pg.S.SetPreferences(r.Context(), auth.From(r.Context()), id, in); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/events/"+strconv.FormatInt(id, 10)+"/matchmaking?flash=flash.events_saved", http.StatusSeeOther)
+		in := PreferencesInput{Targets: []int64{}}
+		for _, x := range rs {
+			in.Targets = append(in.Targets, x.id)
+		}
+		_, err := pg.S.SetPreferences(r.Context(), p, id, in)
+		return err
+	})
 }
 
 // Pair is POST /events/{id}/pairing: the organiser runs the pairing.
 func (pg *Pages) Pair(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	in := PairInput{OnlyPreferred: r.PostForm.Get("only_preferred") != ""}
-	if s := strings.TrimSpace(r.PostForm.Get("meeting_minutes")); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			pg.UI.Error(w, r, apperr.Field("meeting_minutes", "must be a whole number"))
-			return
+	pg.eventForm(w, r, "matchmaking", "flash.events_paired", func(p *auth.Principal, id int64, f url.Values) error {
+		in := PairInput{OnlyPreferred: f.Get("only_preferred") != ""}
+		if s := strings.TrimSpace(f.Get("meeting_minutes")); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return apperr.Field("meeting_minutes", "must be a whole number")
+			}
+			in.MeetingMinutes = n
 		}
-		in.MeetingMinutes = n
-	}
-	if _, err := pg.S.Pair(r.Context(), auth.From(r.Context()), id, in); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/events/"+strconv.FormatInt(id, 10)+"/matchmaking?flash=flash.events_paired", http.StatusSeeOther)
+		_, err := pg.S.Pair(r.Context(), p, id, in)
+		return err
+	})
 }

@@ -287,15 +287,9 @@ func (s *Service) CheckIn(ctx context.Context, p *auth.Principal, eventID int64,
 	now := s.DB.Now()
 	var regID int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		e, err := lock(ctx, tx, eventID)
+		e, err := lockManaged(ctx, tx, p, eventID, "the organiser checks people in")
 		if err != nil {
 			return err
-		}
-		if !e.manage(p) {
-			if e.Status == "draft" {
-				return apperr.New(apperr.NotFound, "no event %d", eventID)
-			}
-			return apperr.New(apperr.Forbidden, "the organiser checks people in")
 		}
 		if e.Status != "published" && e.Status != "closed" {
 			return refusal(apperr.Conflict, "event_id", "not_open", "the event is "+e.Status)

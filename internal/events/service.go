@@ -217,6 +217,22 @@ func lock(ctx context.Context, tx *sql.Tx, id int64) (Event, error) {
 	return load(ctx, tx, id)
 }
 
+// lockManaged locks an event for a step its organisers take: others find
+// no draft, and are told why not (forbidden) of an event they can see.
+func lockManaged(ctx context.Context, tx *sql.Tx, p *auth.Principal, id int64, forbidden string) (Event, error) {
+	e, err := lock(ctx, tx, id)
+	if err != nil {
+		return e, err
+	}
+	if !e.manage(p) {
+		if e.Status == "draft" {
+			return e, apperr.New(apperr.NotFound, "no event %d", id)
+		}
+		return e, apperr.New(apperr.Forbidden, "%s", forbidden)
+	}
+	return e, nil
+}
+
 // Get returns an event (drafts to their organisers only), with the
 // caller's registration.
 func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (Event, error) {
@@ -274,15 +290,9 @@ func (s *Service) SetStatus(ctx context.Context, p *auth.Principal, id int64, in
 	}
 	now := s.DB.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		old, err := lock(ctx, tx, id)
+		old, err := lockManaged(ctx, tx, p, id, "the organiser publishes, closes or cancels its events")
 		if err != nil {
 			return err
-		}
-		if !old.manage(p) {
-			if old.Status == "draft" {
-				return apperr.New(apperr.NotFound, "no event %d", id)
-			}
-			return apperr.New(apperr.Forbidden, "the organiser publishes, closes or cancels its events")
 		}
 		if !slices.Contains(t.from, old.Status) {
 			return apperr.New(apperr.Conflict, "the event is %s; it cannot %s", old.Status, in.Action)
