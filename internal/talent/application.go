@@ -142,6 +142,19 @@ func mayReadPersonal(p *auth.Principal, a *Application) bool {
 	return p != nil && (p.IsOfficer() || p.RoleIn(a.EmployerOrgID) == auth.OrgOwner || isTalent(p, a))
 }
 
+// readableApp loads an application p may see; to others it does not
+// exist.
+func readableApp(ctx context.Context, q Querier, p *auth.Principal, id int64) (Application, error) {
+	a, err := loadApp(ctx, q, id)
+	if err != nil {
+		return a, err
+	}
+	if !mayRead(p, &a) {
+		return Application{}, apperr.New(apperr.NotFound, "no work-permit application %d", id)
+	}
+	return a, nil
+}
+
 func isTalent(p *auth.Principal, a *Application) bool {
 	return p != nil && p.UserID != 0 && a.TalentUserID != nil && *a.TalentUserID == p.UserID
 }
@@ -301,12 +314,9 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, in Ap
 	}
 	today := s.today()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		a, err := loadApp(ctx, tx, id)
+		a, err := readableApp(ctx, tx, p, id)
 		if err != nil {
 			return err
-		}
-		if !mayRead(p, &a) {
-			return apperr.New(apperr.NotFound, "no work-permit application %d", id)
 		}
 		// Changing the profile means handling the personal data: the
 		// employer's owners (a member who filed it can still add documents
@@ -411,12 +421,9 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (Applica
 	if p == nil {
 		return Application{}, apperr.New(apperr.Unauthorized, "sign in")
 	}
-	a, err := loadApp(ctx, s.DB.Read, id)
+	a, err := readableApp(ctx, s.DB.Read, p, id)
 	if err != nil {
 		return a, err
-	}
-	if !mayRead(p, &a) {
-		return Application{}, apperr.New(apperr.NotFound, "no work-permit application %d", id)
 	}
 	if err := s.permitOf(ctx, s.DB.Read, &a); err != nil {
 		return a, err
@@ -506,12 +513,9 @@ func (s *Service) Act(ctx context.Context, p *auth.Principal, id int64, in ActIn
 	}
 	today := s.today()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		a, err := loadApp(ctx, tx, id)
+		a, err := readableApp(ctx, tx, p, id)
 		if err != nil {
 			return err
-		}
-		if !mayRead(p, &a) {
-			return apperr.New(apperr.NotFound, "no work-permit application %d", id)
 		}
 		// The transition first, so that who may take it is settled before
 		// the grant's fields are judged; a refused grant rolls it back.
@@ -666,12 +670,9 @@ func (s *Service) SetResidence(ctx context.Context, p *auth.Principal, id int64,
 	}
 	next := map[string][]string{"handed_off": {"accepted", "refused"}, "accepted": {"issued", "refused"}}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		a, err := loadApp(ctx, tx, id)
+		a, err := readableApp(ctx, tx, p, id)
 		if err != nil {
 			return err
-		}
-		if !mayRead(p, &a) {
-			return apperr.New(apperr.NotFound, "no work-permit application %d", id)
 		}
 		if !p.IsOfficer() {
 			return apperr.New(apperr.Forbidden, "officers record the residence procedure")

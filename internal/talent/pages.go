@@ -190,16 +190,24 @@ func (pg *Pages) Create(w http.ResponseWriter, r *http.Request) {
 
 // Update is POST /talent/applications/{id}.
 func (pg *Pages) Update(w http.ResponseWriter, r *http.Request) {
+	pg.appForm(w, r, func(p *auth.Principal, id int64, f url.Values) error {
+		in, err := readForm(f)
+		if err == nil {
+			_, err = pg.S.Update(r.Context(), p, id, in)
+		}
+		return err
+	})
+}
+
+// appForm serves a form posted to /talent/applications/{id}/…: do acts
+// for the signed-in user, then the application shows with the flash, or
+// the error page answers.
+func (pg *Pages) appForm(w http.ResponseWriter, r *http.Request, do func(p *auth.Principal, id int64, f url.Values) error) {
 	id, ok := pg.UI.PathID(w, r)
 	if !ok || !pg.UI.Form(w, r) {
 		return
 	}
-	in, err := readForm(r.PostForm)
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	if _, err := pg.S.Update(r.Context(), auth.From(r.Context()), id, in); err != nil {
+	if err := do(auth.From(r.Context()), id, r.PostForm); err != nil {
 		pg.UI.Error(w, r, err)
 		return
 	}
@@ -245,17 +253,11 @@ func (pg *Pages) Application(w http.ResponseWriter, r *http.Request) {
 
 // Act is POST /talent/applications/{id}/act.
 func (pg *Pages) Act(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := ActInput{Action: f.Get("action"), Comment: f.Get("comment"), Class: f.Get("class"), ValidFrom: f.Get("valid_from"), ValidTo: f.Get("valid_to")}
-	if _, err := pg.S.Act(r.Context(), auth.From(r.Context()), id, in); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/talent/applications/"+strconv.FormatInt(id, 10)+"?flash=flash.talent_saved", http.StatusSeeOther)
+	pg.appForm(w, r, func(p *auth.Principal, id int64, f url.Values) error {
+		in := ActInput{Action: f.Get("action"), Comment: f.Get("comment"), Class: f.Get("class"), ValidFrom: f.Get("valid_from"), ValidTo: f.Get("valid_to")}
+		_, err := pg.S.Act(r.Context(), p, id, in)
+		return err
+	})
 }
 
 // Upload is POST /talent/applications/{id}/documents (multipart).
@@ -288,15 +290,10 @@ func (pg *Pages) Download(w http.ResponseWriter, r *http.Request) {
 
 // Residence is POST /talent/applications/{id}/residence.
 func (pg *Pages) Residence(w http.ResponseWriter, r *http.Request) {
-	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.SetResidence(r.Context(), auth.From(r.Context()), id, r.PostForm.Get("state")); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/talent/applications/"+strconv.FormatInt(id, 10)+"?flash=flash.talent_saved", http.StatusSeeOther)
+	pg.appForm(w, r, func(p *auth.Principal, id int64, f url.Values) error {
+		_, err := pg.S.SetResidence(r.Context(), p, id, f.Get("state"))
+		return err
+	})
 }
 
 // Renew is POST /talent/permits/{id}/renew.
