@@ -1,7 +1,6 @@
 package servicedesk
 
 import (
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -132,18 +131,7 @@ func (a *API) Download(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	ServeFile(w, f, data)
-}
-
-// ServeFile writes an attachment for download.
-func ServeFile(w http.ResponseWriter, f File, data []byte) {
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
+	programs.ServeFile(w, programs.File{Name: f.Name, ContentType: f.ContentType}, data)
 }
 
 // Settings is GET /api/v1/desk/settings.

@@ -1,7 +1,6 @@
 package talent
 
 import (
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -226,11 +225,5 @@ func (a *API) Download(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", d.ContentType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
+	programs.ServeFile(w, programs.File{Name: d.Name, ContentType: d.ContentType}, data)
 }
