@@ -142,6 +142,20 @@ func mayReadPersonal(p *auth.Principal, a *Application) bool {
 	return p != nil && (p.IsOfficer() || p.RoleIn(a.EmployerOrgID) == auth.OrgOwner || isTalent(p, a))
 }
 
+// begin starts the workflow of an application just inserted and scores
+// it with the table in force on day.
+func (s *Service) begin(ctx context.Context, tx *sql.Tx, p *auth.Principal, id int64, day time.Time) (Application, error) {
+	a, err := loadApp(ctx, tx, id)
+	if err != nil {
+		return a, err
+	}
+	if _, err := s.machine().Begin(ctx, tx, subject(&a), p, ""); err != nil {
+		return a, err
+	}
+	err = s.score(ctx, tx, &a, day)
+	return a, err
+}
+
 // readableApp loads an application p may see; to others it does not
 // exist.
 func readableApp(ctx context.Context, q Querier, p *auth.Principal, id int64) (Application, error) {
@@ -254,14 +268,8 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in ApplicationI
 		if err != nil {
 			return err
 		}
-		a, err := loadApp(ctx, tx, id)
+		a, err := s.begin(ctx, tx, p, id, today)
 		if err != nil {
-			return err
-		}
-		if _, err := s.machine().Begin(ctx, tx, subject(&a), p, ""); err != nil {
-			return err
-		}
-		if err := s.score(ctx, tx, &a, today); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, s.DB.Now(), audit.Change{OrgID: a.EmployerOrgID, Action: "create", Entity: "work_permit_application",
@@ -738,14 +746,8 @@ func (s *Service) Renew(ctx context.Context, p *auth.Principal, permitID int64) 
 		if err != nil {
 			return err
 		}
-		a, err := loadApp(ctx, tx, id)
+		a, err := s.begin(ctx, tx, p, id, s.today())
 		if err != nil {
-			return err
-		}
-		if _, err := s.machine().Begin(ctx, tx, subject(&a), p, ""); err != nil {
-			return err
-		}
-		if err := s.score(ctx, tx, &a, s.today()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, s.DB.Now(), audit.Change{OrgID: a.EmployerOrgID, Action: "renew", Entity: "work_permit_application",
