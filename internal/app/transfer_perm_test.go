@@ -79,6 +79,8 @@ func init() {
 				want: only(http.StatusOK, http.StatusForbidden, yunshan...)},
 			{route: "GET /api/v1/transfer/needs/{id}/matches", name: "Yunshan's", req: func(w *world) (string, any) { return p("/api/v1/transfer/needs/%d/matches", w.need()), nil },
 				want: everyone(http.StatusOK)},
+			{route: "GET /api/v1/transfer/needs/{id}/resources", name: "Yunshan's", req: func(w *world) (string, any) { return p("/api/v1/transfer/needs/%d/resources", w.need()), nil },
+				want: everyone(http.StatusOK)},
 			{route: "GET /api/v1/transfer/mine", name: "mine", req: func(w *world) (string, any) { return "/api/v1/transfer/mine", nil }, want: signedIn(http.StatusOK)},
 			{route: "GET /api/v1/transfer/cases", name: "mine", req: func(w *world) (string, any) { return "/api/v1/transfer/cases?overdue=true", nil }, want: signedIn(http.StatusOK)},
 			{route: "POST /api/v1/transfer/cases", name: "Fudan to Yunshan", req: func(w *world) (string, any) {

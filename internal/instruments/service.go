@@ -287,3 +287,27 @@ func (s *Service) trained(ctx context.Context, q calendar.Querier, id, user int6
 		id, user, s.DB.Now().In(shanghai).Format(time.DateOnly)).Scan(&n)
 	return n > 0, apperr.Wrap(err, "training")
 }
+
+// Suggest ranks the active instruments for a free text (a need's problem,
+// for instance): any of its terms, best first, each with its relevance
+// scaled to the best hit (0 to 1].
+func (s *Service) Suggest(ctx context.Context, text string, limit int) ([]Instrument, []float64, error) {
+	res, err := Index.Search(ctx, s.DB.Read, search.Query{Text: text, Any: true, Limit: limit,
+		Filters: map[string][]string{"status": {"active"}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	best := 1e-9
+	for _, h := range res.Hits {
+		best = max(best, h.Score)
+	}
+	out, rel := make([]Instrument, 0, len(res.Hits)), make([]float64, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		i, err := load(ctx, s.DB.Read, h.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, rel = append(out, i), append(rel, h.Score/best)
+	}
+	return out, rel, nil
+}

@@ -178,6 +178,20 @@ func (a *API) AchievementsForNeed(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// ResourcesForNeed is GET /api/v1/transfer/needs/{id}/resources: the
+// shared instruments and the service providers suggested for the need,
+// with reasons (limit ≤ 50 of each).
+func (a *API) ResourcesForNeed(w http.ResponseWriter, r *http.Request) {
+	limit, err := intParam(r.URL.Query(), "limit", 5, 1, candidates)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	get(w, r, func(p *auth.Principal, id int64) (NeedResources, error) {
+		return a.S.ResourcesFor(r.Context(), p, id, limit)
+	})
+}
+
 // Mine is GET /api/v1/transfer/mine: the caller's organizations'
 // achievements and needs, every status.
 func (a *API) Mine(w http.ResponseWriter, r *http.Request) {

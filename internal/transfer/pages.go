@@ -226,6 +226,7 @@ type detailData struct {
 	Achievement *Achievement
 	Need        *Need
 	Matches     []Match
+	Resources   *NeedResources
 	Owner       bool
 	// Brokers are the organizations the reader may broker for; Broker
 	// is whether the reader may open cases at all.
@@ -287,7 +288,12 @@ func (pg *Pages) Need(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	d := detailData{FormData: newFormData(p), Need: &n, Matches: ms, Owner: member(p, n.OwnerOrgID)}
+	rs, err := pg.S.ResourcesFor(r.Context(), p, id, 5)
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	d := detailData{FormData: newFormData(p), Need: &n, Matches: ms, Resources: &rs, Owner: member(p, n.OwnerOrgID)}
 	d.Brokers, d.Broker = brokers(p)
 	pg.UI.Render(w, r, http.StatusOK, "transfer_need", ui.NewPage(r, "transfer.need", d))
 }

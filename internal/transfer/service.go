@@ -28,6 +28,9 @@ type Service struct {
 	// Notifier, when set, tells the parties of a broker's case what
 	// happened.
 	Notifier *notify.Notifier
+	// Resources, when set, suggests instruments and service providers
+	// for a need.
+	Resources Resources
 }
 
 // AchievementIndex and NeedIndex are the two catalogs' search indexes.

@@ -75,10 +75,18 @@ func (pg *Pages) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 // page answers.
 func (pg *Pages) post(w http.ResponseWriter, r *http.Request, flash string, do func(p *auth.Principal, id int64) (to string, err error)) {
 	id, ok := pg.UI.PathID(w, r)
-	if !ok || !pg.UI.Form(w, r) {
+	if !ok {
 		return
 	}
-	to, err := do(auth.From(r.Context()), id)
+	pg.postNew(w, r, flash, func(p *auth.Principal) (string, error) { return do(p, id) })
+}
+
+// postNew is post for a path without an {id}.
+func (pg *Pages) postNew(w http.ResponseWriter, r *http.Request, flash string, do func(p *auth.Principal) (to string, err error)) {
+	if !pg.UI.Form(w, r) {
+		return
+	}
+	to, err := do(auth.From(r.Context()))
 	if err != nil {
 		pg.UI.Error(w, r, err)
 		return
@@ -130,17 +138,12 @@ func (pg *Pages) Home(w http.ResponseWriter, r *http.Request) {
 
 // CreateBuilding is POST /talent/housing/buildings.
 func (pg *Pages) CreateBuilding(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := BuildingInput{NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), District: f.Get("district"), Address: f.Get("address")}
-	b, err := pg.S.CreateBuilding(r.Context(), auth.From(r.Context()), in)
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/buildings/"+idStr(b.ID), "housing_saved")
+	pg.postNew(w, r, "housing_saved", func(p *auth.Principal) (string, error) {
+		f := r.PostForm
+		in := BuildingInput{NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), District: f.Get("district"), Address: f.Get("address")}
+		b, err := pg.S.CreateBuilding(r.Context(), p, in)
+		return "/talent/housing/buildings/" + idStr(b.ID), err
+	})
 }
 
 type buildingData struct {
@@ -199,34 +202,27 @@ func (pg *Pages) UnitStatus(w http.ResponseWriter, r *http.Request) {
 
 // CreateRound is POST /talent/housing/rounds.
 func (pg *Pages) CreateRound(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	f := r.PostForm
-	in := RoundInput{NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), District: f.Get("district"), OpensOn: f.Get("opens_on"), ClosesOn: f.Get("closes_on")}
-	var err error
-	for _, x := range []struct {
-		name string
-		dst  *int
-	}{{"offer_days", &in.OfferDays}, {"term_months", &in.TermMonths}, {"max_years", &in.MaxYears}} {
-		if *x.dst, err = formInt(r, x.name); err != nil {
-			pg.UI.Error(w, r, err)
-			return
+	pg.postNew(w, r, "housing_saved", func(p *auth.Principal) (string, error) {
+		f := r.PostForm
+		in := RoundInput{NameZh: f.Get("name_zh"), NameEn: f.Get("name_en"), District: f.Get("district"), OpensOn: f.Get("opens_on"), ClosesOn: f.Get("closes_on")}
+		var err error
+		for _, x := range []struct {
+			name string
+			dst  *int
+		}{{"offer_days", &in.OfferDays}, {"term_months", &in.TermMonths}, {"max_years", &in.MaxYears}} {
+			if *x.dst, err = formInt(r, x.name); err != nil {
+				return "", err
+			}
 		}
-	}
-	if b, err := formInt(r, "building_id"); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	} else if b > 0 {
-		id := int64(b)
-		in.BuildingID = &id
-	}
-	rd, err := pg.S.CreateRound(r.Context(), auth.From(r.Context()), in)
-	if err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/rounds/"+idStr(rd.ID), "housing_saved")
+		if b, err := formInt(r, "building_id"); err != nil {
+			return "", err
+		} else if b > 0 {
+			id := int64(b)
+			in.BuildingID = &id
+		}
+		rd, err := pg.S.CreateRound(r.Context(), p, in)
+		return "/talent/housing/rounds/" + idStr(rd.ID), err
+	})
 }
 
 type roundData struct {
@@ -383,14 +379,10 @@ func (pg *Pages) MoveOut(w http.ResponseWriter, r *http.Request) {
 
 // Sweep is POST /talent/housing/sweep.
 func (pg *Pages) Sweep(w http.ResponseWriter, r *http.Request) {
-	if !pg.UI.Form(w, r) {
-		return
-	}
-	if _, err := pg.S.Sweep(r.Context(), auth.From(r.Context())); err != nil {
-		pg.UI.Error(w, r, err)
-		return
-	}
-	pg.redirect(w, r, "/talent/housing/occupancy", "housing_saved")
+	pg.postNew(w, r, "housing_saved", func(p *auth.Principal) (string, error) {
+		_, err := pg.S.Sweep(r.Context(), p)
+		return "/talent/housing/occupancy", err
+	})
 }
 
 type occupancyData struct {
