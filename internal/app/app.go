@@ -118,6 +118,7 @@ func New(d *db.DB, cfg Config) (*App, error) {
 	a.IP = &ip.Service{DB: d, Registry: a.Registry, Notifier: a.Notifier}
 	a.Registry.OnChange(a.IP.OrgChanged)
 	a.Transfer = &transfer.Service{DB: d, Registry: a.Registry, IP: a.IP, Notifier: a.Notifier}
+	a.Transfer.Resources = transferResources{a}
 	a.Registry.OnChange(a.Transfer.OrgChanged)
 	a.Vouchers = &vouchers.Service{DB: d, Rules: programRules{a}, Notifier: a.Notifier}
 	a.Finance = &finance.Service{DB: d, Registry: a.Registry, Rules: programRules{a}, Programs: programRules{a}, Notifier: a.Notifier}

@@ -164,6 +164,7 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/transfer/needs/{id}", tAPI.GetNeed},
 		{"PUT", "/api/v1/transfer/needs/{id}", tAPI.PutNeed},
 		{"GET", "/api/v1/transfer/needs/{id}/matches", tAPI.AchievementsForNeed},
+		{"GET", "/api/v1/transfer/needs/{id}/resources", tAPI.ResourcesForNeed},
 		{"GET", "/api/v1/transfer/mine", tAPI.Mine},
 		{"GET", "/api/v1/transfer/cases", tAPI.CaseList},
 		{"POST", "/api/v1/transfer/cases", tAPI.OpenCase},
