@@ -186,15 +186,7 @@ func (s *Service) Save(ctx context.Context, p *auth.Principal, id int64, in Inpu
 				return err
 			}
 		}
-		if err := reindex(ctx, tx, id); err != nil {
-			return err
-		}
-		after, err := load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Change{OrgID: in.OrganiserOrgID, Action: map[bool]string{true: "create", false: "update"}[before == nil],
-			Entity: "event", EntityID: strconv.FormatInt(id, 10), Before: before, After: after})
+		return recordChange(ctx, tx, now, id, in.OrganiserOrgID, map[bool]string{true: "create", false: "update"}[before == nil], before)
 	})
 	if err != nil {
 		return Event{}, err
@@ -215,6 +207,19 @@ func lock(ctx context.Context, tx *sql.Tx, id int64) (Event, error) {
 		return Event{}, apperr.New(apperr.NotFound, "no event %d", id)
 	}
 	return load(ctx, tx, id)
+}
+
+// recordChange indexes a changed event again and records the change, with
+// the event as it now is, in the audit log.
+func recordChange(ctx context.Context, tx *sql.Tx, now time.Time, id, org int64, action string, before any) error {
+	if err := reindex(ctx, tx, id); err != nil {
+		return err
+	}
+	after, err := load(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, audit.Change{OrgID: org, Action: action, Entity: "event", EntityID: strconv.FormatInt(id, 10), Before: before, After: after})
 }
 
 // lockManaged locks an event for a step its organisers take: others find
@@ -321,15 +326,7 @@ func (s *Service) SetStatus(ctx context.Context, p *auth.Principal, id int64, in
 				}
 			}
 		}
-		if err := reindex(ctx, tx, id); err != nil {
-			return err
-		}
-		after, err := load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, now, audit.Change{OrgID: old.OrganiserOrgID, Action: in.Action, Entity: "event", EntityID: strconv.FormatInt(id, 10),
-			Before: old, After: after})
+		return recordChange(ctx, tx, now, id, old.OrganiserOrgID, in.Action, old)
 	})
 	if err != nil {
 		return Event{}, err
