@@ -129,6 +129,19 @@ func (s *Service) Settings(ctx context.Context, p *auth.Principal) (Settings, er
 	return out, nil
 }
 
+// districtExists answers the field error of a district that is not one
+// of the city's.
+func districtExists(ctx context.Context, tx *sql.Tx, district string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM districts WHERE slug = $1`, district).Scan(&n); err != nil {
+		return apperr.Wrap(err, "district")
+	}
+	if n == 0 {
+		return apperr.Field("district", "no district %q", district)
+	}
+	return nil
+}
+
 // SetRoute sets where a district's topic goes: an agency of that district.
 func (s *Service) SetRoute(ctx context.Context, p *auth.Principal, in RouteInput) (Route, error) {
 	if err := admin(p); err != nil {
@@ -139,12 +152,8 @@ func (s *Service) SetRoute(ctx context.Context, p *auth.Principal, in RouteInput
 	}
 	var rt Route
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM districts WHERE slug = $1`, in.District).Scan(&n); err != nil {
-			return apperr.Wrap(err, "district")
-		}
-		if n == 0 {
-			return apperr.Field("district", "no district %q", in.District)
+		if err := districtExists(ctx, tx, in.District); err != nil {
+			return err
 		}
 		var kind string
 		var district sql.NullString
@@ -214,12 +223,8 @@ func (s *Service) SetLead(ctx context.Context, p *auth.Principal, in LeadInput) 
 	}
 	l := Lead{District: in.District, UserID: in.UserID}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM districts WHERE slug = $1`, in.District).Scan(&n); err != nil {
-			return apperr.Wrap(err, "district")
-		}
-		if n == 0 {
-			return apperr.Field("district", "no district %q", in.District)
+		if err := districtExists(ctx, tx, in.District); err != nil {
+			return err
 		}
 		var role string
 		err := tx.QueryRowContext(ctx, `SELECT email, name, platform_role FROM users WHERE id = $1`, in.UserID).Scan(&l.Email, &l.Name, &role)
