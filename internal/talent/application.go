@@ -14,6 +14,7 @@ import (
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/text"
 	"rainforest/internal/kernel/workflow"
 )
 
@@ -571,32 +572,31 @@ func (s *Service) Act(ctx context.Context, p *auth.Principal, id int64, in ActIn
 func ptr[T any](v T) *T { return &v }
 
 func checkGrant(in ActInput, a *Application, today time.Time) (string, time.Time, time.Time, error) {
-	var fs []apperr.FieldError
-	add := func(f, m string) { fs = append(fs, apperr.FieldError{Field: f, Message: m}) }
+	var fs text.Errors
 	class := strings.ToUpper(strings.TrimSpace(in.Class))
 	if class == "" {
 		class = a.ScoreClass
 	}
 	if class != ClassA && class != ClassB && class != ClassC {
-		add("class", "must be A, B or C")
+		fs.Add("class", "must be A, B or C")
 	}
 	from := today
 	if in.ValidFrom != "" {
 		var err error
 		if from, err = time.Parse(time.DateOnly, in.ValidFrom); err != nil {
-			add("valid_from", "must be a date YYYY-MM-DD")
+			fs.Add("valid_from", "must be a date YYYY-MM-DD")
 		} else if from.Before(today.AddDate(0, 0, -30)) {
-			add("valid_from", "must not be more than 30 days ago")
+			fs.Add("valid_from", "must not be more than 30 days ago")
 		}
 	}
 	to, err := time.Parse(time.DateOnly, in.ValidTo)
 	switch {
 	case err != nil:
-		add("valid_to", "must be a date YYYY-MM-DD")
+		fs.Add("valid_to", "must be a date YYYY-MM-DD")
 	case !to.After(from):
-		add("valid_to", "must be after valid_from")
+		fs.Add("valid_to", "must be after valid_from")
 	case to.After(from.AddDate(maxValidityYears, 0, 0)):
-		add("valid_to", "a permit is granted for at most 5 years")
+		fs.Add("valid_to", "a permit is granted for at most 5 years")
 	}
 	return class, from, to, apperr.Fields(fs)
 }

@@ -151,14 +151,14 @@ func documentsGuard(ctx context.Context, q workflow.Querier, s workflow.Subject[
 	if err != nil {
 		return err
 	}
-	var fs []apperr.FieldError
+	var fs text.Errors
 	for _, it := range required(a.Kind, &a.profile, t) {
 		found := false
 		for _, d := range docs {
 			found = found || d.Item == it
 		}
 		if !found {
-			fs = append(fs, apperr.FieldError{Field: "documents." + it, Message: "is missing: " + docLabels[it][1] + " (" + docLabels[it][0] + ")"})
+			fs.Add("documents."+it, "is missing: "+docLabels[it][1]+" ("+docLabels[it][0]+")")
 		}
 	}
 	return apperr.Fields(fs)

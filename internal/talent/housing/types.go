@@ -195,16 +195,16 @@ type StatusInput struct {
 	Status string `json:"status"`
 }
 
-func line(fs *[]apperr.FieldError, name, v string, required bool, max int) string {
+func line(fs *text.Errors, name, v string, required bool, max int) string {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "" && required:
-		*fs = append(*fs, apperr.FieldError{Field: name, Message: "is required"})
+		fs.Add(name, "is required")
 	case len([]rune(v)) > max:
-		*fs = append(*fs, apperr.FieldError{Field: name, Message: "is too long"})
+		fs.Add(name, "is too long")
 	default:
 		if msg := text.Line(v); msg != "" {
-			*fs = append(*fs, apperr.FieldError{Field: name, Message: msg})
+			fs.Add(name, msg)
 		}
 	}
 	return v
@@ -220,117 +220,116 @@ func day(s string) (time.Time, bool) {
 }
 
 func (in *BuildingInput) check() error {
-	var fs []apperr.FieldError
+	var fs text.Errors
 	in.NameZh = line(&fs, "name_zh", in.NameZh, true, 200)
 	in.NameEn = line(&fs, "name_en", in.NameEn, false, 200)
 	in.Address = line(&fs, "address", in.Address, false, 300)
 	in.District = strings.ToLower(line(&fs, "district", in.District, true, 40))
 	if in.OperatorOrgID != nil && *in.OperatorOrgID < 1 {
-		fs = append(fs, apperr.FieldError{Field: "operator_org_id", Message: "must be an organization id"})
+		fs.Add("operator_org_id", "must be an organization id")
 	}
 	return apperr.Fields(fs)
 }
 
 func (in *UnitInput) check() error {
-	var fs []apperr.FieldError
+	var fs text.Errors
 	in.Number = line(&fs, "number", in.Number, true, 20)
 	if in.Rooms < 1 || in.Rooms > 10 {
-		fs = append(fs, apperr.FieldError{Field: "rooms", Message: "must be between 1 and 10"})
+		fs.Add("rooms", "must be between 1 and 10")
 	}
 	if math.IsNaN(in.AreaM2) || in.AreaM2 <= 0 || in.AreaM2 > 1000 {
-		fs = append(fs, apperr.FieldError{Field: "area_m2", Message: "must be more than 0 and at most 1000"})
+		fs.Add("area_m2", "must be more than 0 and at most 1000")
 	}
 	if in.RentYuan < 0 || in.RentYuan > 1_000_000 {
-		fs = append(fs, apperr.FieldError{Field: "monthly_rent_yuan", Message: "must be between 0 and 1,000,000"})
+		fs.Add("monthly_rent_yuan", "must be between 0 and 1,000,000")
 	}
 	switch in.Status {
 	case "":
 		in.Status = Available
 	case Available, Maintenance:
 	default:
-		fs = append(fs, apperr.FieldError{Field: "status", Message: "must be available or maintenance"})
+		fs.Add("status", "must be available or maintenance")
 	}
 	return apperr.Fields(fs)
 }
 
 func (in *RoundInput) check() error {
-	var fs []apperr.FieldError
+	var fs text.Errors
 	in.NameZh = line(&fs, "name_zh", in.NameZh, true, 200)
 	in.NameEn = line(&fs, "name_en", in.NameEn, false, 200)
 	in.District = strings.ToLower(line(&fs, "district", in.District, true, 40))
 	opens, ok1 := day(in.OpensOn)
 	if !ok1 {
-		fs = append(fs, apperr.FieldError{Field: "opens_on", Message: "must be a date YYYY-MM-DD"})
+		fs.Add("opens_on", "must be a date YYYY-MM-DD")
 	}
 	closes, ok2 := day(in.ClosesOn)
 	if !ok2 {
-		fs = append(fs, apperr.FieldError{Field: "closes_on", Message: "must be a date YYYY-MM-DD"})
+		fs.Add("closes_on", "must be a date YYYY-MM-DD")
 	}
 	if ok1 && ok2 && closes.Before(opens) {
-		fs = append(fs, apperr.FieldError{Field: "closes_on", Message: "is before opens_on"})
+		fs.Add("closes_on", "is before opens_on")
 	}
 	in.OpensOn, in.ClosesOn = opens.Format(time.DateOnly), closes.Format(time.DateOnly)
 	if in.OfferDays == 0 {
 		in.OfferDays = 7
 	}
 	if in.OfferDays < 1 || in.OfferDays > 60 {
-		fs = append(fs, apperr.FieldError{Field: "offer_days", Message: "must be between 1 and 60"})
+		fs.Add("offer_days", "must be between 1 and 60")
 	}
 	if in.TermMonths == 0 {
 		in.TermMonths = 12
 	}
 	if in.TermMonths < 1 || in.TermMonths > 120 {
-		fs = append(fs, apperr.FieldError{Field: "term_months", Message: "must be between 1 and 120"})
+		fs.Add("term_months", "must be between 1 and 120")
 	}
 	if in.MaxYears == 0 {
 		in.MaxYears = 3
 	}
 	if in.MaxYears < 1 || in.MaxYears > 20 {
-		fs = append(fs, apperr.FieldError{Field: "max_years", Message: "must be between 1 and 20"})
+		fs.Add("max_years", "must be between 1 and 20")
 	} else if in.MaxYears*12 < in.TermMonths {
-		fs = append(fs, apperr.FieldError{Field: "max_years", Message: "is shorter than the first term"})
+		fs.Add("max_years", "is shorter than the first term")
 	}
 	if in.BuildingID != nil && *in.BuildingID < 1 {
-		fs = append(fs, apperr.FieldError{Field: "building_id", Message: "must be a building id"})
+		fs.Add("building_id", "must be a building id")
 	}
 	return apperr.Fields(fs)
 }
 
 // check validates an application against today.
 func (in *ApplyInput) check(today time.Time) error {
-	var fs []apperr.FieldError
-	bad := func(f, m string) { fs = append(fs, apperr.FieldError{Field: f, Message: m}) }
+	var fs text.Errors
 	switch {
 	case in.MonthsInDistrict == nil:
-		bad("months_in_district", "is required")
+		fs.Add("months_in_district", "is required")
 	case *in.MonthsInDistrict < 0:
-		bad("months_in_district", "must not be negative")
+		fs.Add("months_in_district", "must not be negative")
 	case *in.MonthsInDistrict > 1200:
-		bad("months_in_district", "must be at most 1200")
+		fs.Add("months_in_district", "must be at most 1200")
 	}
 	switch {
 	case in.HouseholdSize == nil:
-		bad("household_size", "is required")
+		fs.Add("household_size", "is required")
 	case *in.HouseholdSize <= 0:
-		bad("household_size", "must be at least 1")
+		fs.Add("household_size", "must be at least 1")
 	case *in.HouseholdSize > 20:
-		bad("household_size", "must be at most 20")
+		fs.Add("household_size", "must be at most 20")
 	}
 	switch {
 	case in.Rooms == nil:
-		bad("rooms", "is required")
+		fs.Add("rooms", "is required")
 	case *in.Rooms < 1 || *in.Rooms > 10:
-		bad("rooms", "must be between 1 and 10")
+		fs.Add("rooms", "must be between 1 and 10")
 	}
 	if t, ok := day(in.MoveInOn); !ok {
-		bad("move_in_on", "must be a date YYYY-MM-DD")
+		fs.Add("move_in_on", "must be a date YYYY-MM-DD")
 	} else if t.Before(today) {
-		bad("move_in_on", "is in the past")
+		fs.Add("move_in_on", "is in the past")
 	} else {
 		in.MoveInOn = t.Format(time.DateOnly)
 	}
 	if in.EmployerOrgID < 0 {
-		bad("employer_org_id", "must be an organization id")
+		fs.Add("employer_org_id", "must be an organization id")
 	}
 	return apperr.Fields(fs)
 }

@@ -238,7 +238,7 @@ func (s *Service) Apply(ctx context.Context, p *auth.Principal, slug string, in 
 
 // refusal names the facts that keep an application from a program.
 func refusal(res *rules.Result) error {
-	var fs []apperr.FieldError
+	var fs text.Errors
 	for _, c := range res.Criteria {
 		switch c.Status {
 		case rules.NotMet:
@@ -252,15 +252,15 @@ func refusal(res *rules.Result) error {
 			if f, ok := criterionField[c.ID]; ok && field == "facts" {
 				field = f
 			}
-			fs = append(fs, apperr.FieldError{Field: field, Message: msg})
+			fs.Add(field, msg)
 		case rules.Unknown:
 			for _, u := range c.Unknown {
-				fs = append(fs, apperr.FieldError{Field: u, Message: "is needed: " + c.Label.En})
+				fs.Add(u, "is needed: "+c.Label.En)
 			}
 		}
 	}
 	if len(fs) == 0 {
-		fs = append(fs, apperr.FieldError{Field: "facts", Message: "do not meet the program's criteria"})
+		fs.Add("facts", "do not meet the program's criteria")
 	}
 	return apperr.Fields(fs)
 }

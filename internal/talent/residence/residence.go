@@ -24,6 +24,7 @@ import (
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/rules"
+	"rainforest/internal/kernel/text"
 	"rainforest/internal/talent/housing"
 )
 
@@ -101,7 +102,7 @@ func ParseFacts(data []byte, today time.Time) (Facts, error) {
 // CheckFacts validates facts given as JSON values (numbers as float64 or
 // json.Number) and returns them normalised.
 func CheckFacts(m map[string]any, today time.Time) (Facts, error) {
-	var fs []apperr.FieldError
+	var fs text.Errors
 	in := map[string]any{}
 	names := make([]string, 0, len(m))
 	for k := range m {
@@ -110,7 +111,7 @@ func CheckFacts(m map[string]any, today time.Time) (Facts, error) {
 	slices.Sort(names)
 	for _, k := range names {
 		if !slices.Contains(FactFields, k) {
-			fs = append(fs, apperr.FieldError{Field: clip(k), Message: "is not a fact of the self-check"})
+			fs.Add(clip(k), "is not a fact of the self-check")
 			continue
 		}
 		if s, ok := m[k].(string); ok && strings.TrimSpace(s) == "" {
@@ -136,18 +137,18 @@ func CheckFacts(m map[string]any, today time.Time) (Facts, error) {
 		born, _ := time.Parse(time.DateOnly, b)
 		switch {
 		case born.After(today):
-			fs = append(fs, apperr.FieldError{Field: "born_on", Message: "is in the future"})
+			fs.Add("born_on", "is in the future")
 		case born.Year() < 1900:
-			fs = append(fs, apperr.FieldError{Field: "born_on", Message: "is before 1900"})
+			fs.Add("born_on", "is before 1900")
 		default:
 			if months, ok := out["months_in_zone"].(float64); ok && months > float64(monthsBetween(born.AddDate(16, 0, 0), today)) {
-				fs = append(fs, apperr.FieldError{Field: "months_in_zone", Message: "is more than the months since the 16th birthday"})
+				fs.Add("months_in_zone", "is more than the months since the 16th birthday")
 			}
 		}
 	}
 	if tax, ok := out["income_tax_yuan"].(float64); ok {
 		if sal, ok := out["salary_yuan"].(float64); ok && tax > sal {
-			fs = append(fs, apperr.FieldError{Field: "income_tax_yuan", Message: "cannot exceed salary_yuan"})
+			fs.Add("income_tax_yuan", "cannot exceed salary_yuan")
 		}
 	}
 	if err := apperr.Fields(fs); err != nil {
@@ -180,7 +181,7 @@ func monthsBetween(from, to time.Time) int {
 // FactsFromForm reads facts from form values (a self-check page).
 func FactsFromForm(get func(string) string, today time.Time) (Facts, error) {
 	m := map[string]any{}
-	var fs []apperr.FieldError
+	var fs text.Errors
 	for _, k := range FactFields {
 		v := strings.TrimSpace(get(k))
 		if v == "" {
@@ -190,7 +191,7 @@ func FactsFromForm(get func(string) string, today time.Time) (Facts, error) {
 		if f.Type == rules.Number {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
-				fs = append(fs, apperr.FieldError{Field: k, Message: "must be a number"})
+				fs.Add(k, "must be a number")
 				continue
 			}
 			m[k] = x
