@@ -18,6 +18,7 @@ import (
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/search"
+	"rainforest/internal/kernel/text"
 )
 
 // Service is the events module.
@@ -283,12 +284,12 @@ func (s *Service) SetStatus(ctx context.Context, p *auth.Principal, id int64, in
 		return Event{}, apperr.Field("action", "must be publish, close or cancel")
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
-	var fs []apperr.FieldError
+	var fs text.Errors
 	if in.Action == "cancel" && in.Reason == "" {
-		fs = append(fs, apperr.FieldError{Field: "reason", Message: "is required to cancel: the registrants are told"})
+		fs.Add("reason", "is required to cancel: the registrants are told")
 	}
 	if len([]rune(in.Reason)) > 1000 {
-		fs = append(fs, apperr.FieldError{Field: "reason", Message: "must be at most 1000 characters of text"})
+		fs.Add("reason", "must be at most 1000 characters of text")
 	}
 	if err := apperr.Fields(fs); err != nil {
 		return Event{}, err
@@ -369,10 +370,10 @@ func MonthRange(month string) (time.Time, time.Time, error) {
 // List searches the published and closed events: words in Chinese or
 // English through the search engine (ranked), otherwise by start.
 func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
-	var fs []apperr.FieldError
+	var fs text.Errors
 	for _, k := range q.Kind {
 		if !slices.Contains(Kinds, k) {
-			fs = append(fs, apperr.FieldError{Field: "kind", Message: "must be one of " + strings.Join(Kinds, ", ")})
+			fs.Add("kind", "must be one of "+strings.Join(Kinds, ", "))
 			break
 		}
 	}
@@ -380,7 +381,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (Page, error) {
 		q.When = "upcoming"
 	}
 	if !slices.Contains([]string{"upcoming", "past", "all"}, q.When) {
-		fs = append(fs, apperr.FieldError{Field: "when", Message: "must be upcoming, past or all"})
+		fs.Add("when", "must be upcoming, past or all")
 	}
 	var from, to time.Time
 	if q.Month != "" {
