@@ -15,6 +15,7 @@ import (
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/rules"
+	"rainforest/internal/kernel/text"
 	"rainforest/internal/kernel/workflow"
 )
 
@@ -39,10 +40,10 @@ func CompileRule(rule string) (*rules.RuleSet, error) {
 		if ae == nil || ae.Code != apperr.Invalid {
 			return nil, err
 		}
-		var fs []apperr.FieldError
+		var fs text.Errors
 		for _, f := range ae.Fields {
 			if strings.HasPrefix(f.Field, "criteria[0]") {
-				fs = append(fs, apperr.FieldError{Field: "rule", Message: f.Message})
+				fs.Add("rule", f.Message)
 			}
 		}
 		if len(fs) == 0 {
