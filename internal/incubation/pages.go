@@ -384,16 +384,12 @@ func (pg *Pages) Queue(w http.ResponseWriter, r *http.Request) {
 	for _, s := range Admission.States() {
 		d.States = append(d.States, s.Name)
 	}
-	for _, a := range as {
-		if applicant(p, &a) && !operates(p, &Carrier{OperatorOrgID: a.OperatorOrgID}) && !p.OfficerFor(a.District) {
-			continue // the applicant's own are on /incubation/mine
-		}
-		v, err := pg.S.View(ctx, p, a.ID)
-		if err != nil {
-			pg.UI.Error(w, r, err)
-			return
-		}
-		d.Items = append(d.Items, v)
+	// The applicant's own are on /incubation/mine.
+	if d.Items, err = pg.views(ctx, p, as, d.Items, func(a *Application) bool {
+		return !applicant(p, a) || operates(p, &Carrier{OperatorOrgID: a.OperatorOrgID}) || p.OfficerFor(a.District)
+	}); err != nil {
+		pg.UI.Error(w, r, err)
+		return
 	}
 	if d.Carriers, err = pg.S.Operated(ctx, p); err != nil {
 		pg.UI.Error(w, r, err)
@@ -418,6 +414,21 @@ func (pg *Pages) Act(w http.ResponseWriter, r *http.Request) {
 		back = "/incubation/mine"
 	}
 	http.Redirect(w, r, back+"?flash=flash.incubation_acted", http.StatusSeeOther)
+}
+
+// views appends to out the full view of each application keep takes.
+func (pg *Pages) views(ctx context.Context, p *auth.Principal, as []Application, out []ApplicationView, keep func(*Application) bool) ([]ApplicationView, error) {
+	for _, a := range as {
+		if !keep(&a) {
+			continue
+		}
+		v, err := pg.S.View(ctx, p, a.ID)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 type mineData struct {
@@ -449,16 +460,9 @@ func (pg *Pages) Mine(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	for _, a := range as {
-		if !applicant(p, &a) {
-			continue
-		}
-		v, err := pg.S.View(ctx, p, a.ID)
-		if err != nil {
-			pg.UI.Error(w, r, err)
-			return
-		}
-		d.Apps = append(d.Apps, v)
+	if d.Apps, err = pg.views(ctx, p, as, d.Apps, func(a *Application) bool { return applicant(p, a) }); err != nil {
+		pg.UI.Error(w, r, err)
+		return
 	}
 	if d.Tenancies, err = pg.S.MyTenancies(ctx, p); err != nil {
 		pg.UI.Error(w, r, err)
