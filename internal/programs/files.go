@@ -88,8 +88,9 @@ func SniffType(data []byte) string {
 	return ""
 }
 
-// cleanName keeps the base of a file name, valid and short.
-func cleanName(name string) (string, error) {
+// CleanFileName keeps the base of an uploaded file's name, valid and at
+// most MaxFileName characters (its end kept), or names the field "file".
+func CleanFileName(name string) (string, error) {
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, `\`, "/")))
 	if name == "" || name == "." || name == "/" {
 		return "", apperr.Field("file", "needs a file name")
@@ -151,7 +152,7 @@ func (s *Service) AddFile(ctx context.Context, p *auth.Principal, appID int64, d
 		return File{}, &apperr.Error{Code: apperr.Unsupported, Message: "file: must be a PDF, PNG, JPEG, plain text (UTF-8), DOCX or XLSX file",
 			Fields: []apperr.FieldError{{Field: "file", Message: "must be a PDF, PNG, JPEG, plain text (UTF-8), DOCX or XLSX file"}}}
 	}
-	name, err := cleanName(name)
+	name, err := CleanFileName(name)
 	if err != nil {
 		return File{}, err
 	}

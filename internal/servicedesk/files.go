@@ -6,15 +6,12 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"path"
 	"strconv"
-	"strings"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
-	"rainforest/internal/kernel/text"
 	"rainforest/internal/programs"
 )
 
@@ -30,22 +27,6 @@ func scanFile(sc interface{ Scan(...any) error }) (File, error) {
 func (s *Service) files(ctx context.Context, id int64) ([]File, error) {
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+fileCols+` FROM desk_files WHERE request_id = $1 ORDER BY id`, id)
 	return db.Collect(rows, err, "request files", scanFile)
-}
-
-// cleanName keeps the base of a file name, valid and at most 120
-// characters.
-func cleanName(name string) (string, error) {
-	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, `\`, "/")))
-	if name == "" || name == "." || name == "/" {
-		return "", apperr.Field("file", "needs a file name")
-	}
-	if msg := text.Line(name); msg != "" {
-		return "", apperr.Field("file", "name %s", msg)
-	}
-	if r := []rune(name); len(r) > 120 {
-		name = string(r[len(r)-120:])
-	}
-	return name, nil
 }
 
 // CanAttach reports whether p may attach a file to request id now: its
@@ -83,7 +64,7 @@ func (s *Service) AddFile(ctx context.Context, p *auth.Principal, id int64, name
 		return File{}, &apperr.Error{Code: apperr.Unsupported, Message: "file: must be a PDF, PNG, JPEG, plain text (UTF-8), DOCX or XLSX file",
 			Fields: []apperr.FieldError{{Field: "file", Message: "must be a PDF, PNG, JPEG, plain text (UTF-8), DOCX or XLSX file"}}}
 	}
-	name, err := cleanName(name)
+	name, err := programs.CleanFileName(name)
 	if err != nil {
 		return File{}, err
 	}

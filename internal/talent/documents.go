@@ -7,11 +7,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"path"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/audit"
@@ -19,6 +17,7 @@ import (
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/text"
 	"rainforest/internal/kernel/workflow"
+	"rainforest/internal/programs"
 )
 
 // Limits of documents.
@@ -178,21 +177,6 @@ func sniff(item string, data []byte) string {
 	return ""
 }
 
-func cleanName(name string) (string, error) {
-	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, `\`, "/")))
-	if name == "" || name == "." || name == "/" {
-		return "", apperr.Field("file", "needs a file name")
-	}
-	if msg := text.Line(name); msg != "" {
-		return "", apperr.Field("file", "name %s", msg)
-	}
-	if utf8.RuneCountInString(name) > 120 {
-		r := []rune(name)
-		name = string(r[len(r)-120:])
-	}
-	return name, nil
-}
-
 // mayAttach: the employer's members and the talent, while the application
 // is a draft or returned for changes.
 func mayAttach(p *auth.Principal, a *Application) error {
@@ -230,7 +214,7 @@ func (s *Service) AddDocument(ctx context.Context, p *auth.Principal, appID int6
 	if !contains(DocumentItems, item) {
 		return Document{}, apperr.Field("document", "must be one of %s", strings.Join(DocumentItems, ", "))
 	}
-	name, err := cleanName(name)
+	name, err := programs.CleanFileName(name)
 	if err != nil {
 		return Document{}, err
 	}
