@@ -48,6 +48,9 @@ func gunzip(b []byte) ([]byte, error) {
 	return io.ReadAll(zr)
 }
 
+// loadLetterFonts returns the fonts for one document: copies of the
+// unpacked files, because fpdf writes into a font's bytes while it cuts
+// the glyphs a document uses, and documents are made concurrently.
 func loadLetterFonts() (cjk, latin []byte, err error) {
 	letterFontOnce.Do(func() {
 		var e1, e2 error
@@ -55,11 +58,15 @@ func loadLetterFonts() (cjk, latin []byte, err error) {
 		latinFont, e2 = gunzip(latinFontGz)
 		letterFontErr = errors.Join(e1, e2)
 	})
-	return cjkFont, latinFont, letterFontErr
+	if letterFontErr != nil {
+		return nil, nil, letterFontErr
+	}
+	return bytes.Clone(cjkFont), bytes.Clone(latinFont), nil
 }
 
-// PrintFonts are the letter's TrueType fonts (Chinese, Latin) and the
-// test of which a rune is set in, for other printed documents.
+// PrintFonts are the letter's TrueType fonts (Chinese, Latin), a copy
+// for each document, and the test of which a rune is set in, for other
+// printed documents.
 func PrintFonts() (cjkTTF, latinTTF []byte, isCJK func(rune) bool, err error) {
 	cjkTTF, latinTTF, err = loadLetterFonts()
 	return cjkTTF, latinTTF, cjk, err

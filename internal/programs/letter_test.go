@@ -254,3 +254,25 @@ func TestDecisionLetterApplicantLanguage(t *testing.T) {
 		t.Fatalf("?lang=zh: %q", text)
 	}
 }
+
+// TestPrintFontsCopies: every document gets its own copy of the fonts.
+// fpdf writes into a font's bytes while it subsets it (appending to a
+// slice of the file for glyphs past the metrics table), so documents made
+// at the same time on shared bytes race, and a document could change the
+// fonts of the next.
+func TestPrintFontsCopies(t *testing.T) {
+	c1, l1, _, err := programs.PrintFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, l2, _, err := programs.PrintFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c1) == 0 || len(l1) == 0 || !bytes.Equal(c1, c2) || !bytes.Equal(l1, l2) {
+		t.Fatal("the fonts differ between documents")
+	}
+	if &c1[0] == &c2[0] || &l1[0] == &l2[0] {
+		t.Error("two documents share the fonts' bytes")
+	}
+}
