@@ -454,12 +454,12 @@ func parseImportRow(cols []string, cells []string, xlsx bool) (importRow, []Impo
 				}
 				m := inventorRe.FindStringSubmatch(item)
 				if m == nil {
-					bad(col, "inventors", fmt.Sprintf(`write each inventor as name:percent, separated by ";" (inventor %d is %q)`, j+1, clip(item)))
+					bad(col, "inventors", fmt.Sprintf(`write each inventor as name:percent, separated by ";" (inventor %d is %q)`, j+1, tabular.Clip(item)))
 					break
 				}
 				pct, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(m[2]), "%"), 64)
 				if err != nil {
-					bad(col, "inventors", fmt.Sprintf("the percent of inventor %d must be a number, not %q", j+1, clip(m[2])))
+					bad(col, "inventors", fmt.Sprintf("the percent of inventor %d must be a number, not %q", j+1, tabular.Clip(m[2])))
 					break
 				}
 				zh, en, _ := strings.Cut(m[1], "/")
@@ -498,13 +498,6 @@ func parseImportRow(cols []string, cells []string, xlsx bool) (importRow, []Impo
 		row.Listing = l
 	}
 	return row, errs
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return s
 }
 
 // fieldColumn is the column an API field's error belongs to.
@@ -831,7 +824,7 @@ func parseImportHeader(header []string) ([]string, []ImportError) {
 		case strings.TrimSpace(h) == "":
 			errs = append(errs, ImportError{Column: i + 1, Message: "empty column name in the header row"})
 		case key == "":
-			errs = append(errs, ImportError{Column: i + 1, Message: fmt.Sprintf("unknown column %q (the columns are %s)", clip(h), importKeys())})
+			errs = append(errs, ImportError{Column: i + 1, Message: fmt.Sprintf("unknown column %q (the columns are %s)", tabular.Clip(h), importKeys())})
 		case at[key] > 0:
 			errs = append(errs, ImportError{Column: i + 1, Message: fmt.Sprintf("column %q appears twice (also column %d)", key, at[key])})
 		default:

@@ -3,10 +3,7 @@ package ip
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,99 +26,13 @@ type importUpload struct {
 	SkipInvalid bool
 }
 
-func formBool(v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "0", "false", "off", "no":
-		return false, nil
-	case "1", "true", "on", "yes":
-		return true, nil
-	}
-	return false, errors.New("must be true or false")
-}
-
-// readImportUpload reads multipart/form-data with the part "file" and the
-// fields dry_run, skip_invalid and format (by default from the file's
-// name); the fields may also come in the query string.
+// readImportUpload reads the import form (see tabular.ReadUpload).
 func readImportUpload(w http.ResponseWriter, r *http.Request) (importUpload, error) {
-	var up importUpload
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		return up, &apperr.Error{Code: apperr.Unsupported, Message: "send the file as multipart/form-data",
-			Fields: []apperr.FieldError{{Field: "file", Message: "send the file as multipart/form-data"}}}
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportSize+64<<10)
-	mr, err := r.MultipartReader()
+	u, fs, err := tabular.ReadUpload(w, r, MaxImportSize)
 	if err != nil {
-		return up, apperr.New(apperr.Malformed, "unreadable multipart body")
+		return importUpload{}, err
 	}
-	fields := map[string]string{}
-	for _, k := range []string{"dry_run", "skip_invalid", "format"} {
-		fields[k] = r.URL.Query().Get(k)
-	}
-	tooLarge := apperr.New(apperr.TooLarge, "file: larger than %d MiB", MaxImportSize>>20)
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return up, tooLarge
-		}
-		if err != nil {
-			return up, apperr.New(apperr.Malformed, "unreadable multipart body")
-		}
-		switch name := part.FormName(); name {
-		case "dry_run", "skip_invalid", "format":
-			b, err := io.ReadAll(io.LimitReader(part, 64))
-			if err != nil {
-				return up, apperr.New(apperr.Malformed, "unreadable multipart body")
-			}
-			fields[name] = string(b)
-		case "file":
-			if up.Data != nil {
-				return up, apperr.Field("file", "send one file at a time")
-			}
-			up.Name = part.FileName()
-			up.Data, err = io.ReadAll(io.LimitReader(part, MaxImportSize+1))
-			if errors.As(err, &mb) || len(up.Data) > MaxImportSize {
-				return up, tooLarge
-			}
-			if err != nil {
-				return up, apperr.New(apperr.Malformed, "unreadable multipart body")
-			}
-			if up.Data == nil {
-				up.Data = []byte{}
-			}
-		}
-		part.Close()
-	}
-	var fs fieldErrs
-	if up.Data == nil {
-		fs.add("file", "is required")
-	}
-	for name, dst := range map[string]*bool{"dry_run": &up.DryRun, "skip_invalid": &up.SkipInvalid} {
-		v, err := formBool(fields[name])
-		if err != nil {
-			fs.add(name, err.Error())
-		}
-		*dst = v
-	}
-	if up.Name == "" {
-		up.Name = "upload"
-	}
-	up.Name = clip(strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return -1
-		}
-		return r
-	}, up.Name))
-	f, err := tabular.FormatOf(fields["format"], up.Name)
-	if err != nil {
-		fs.add("format", "must be csv or xlsx (or the file's name must end in .csv or .xlsx)")
-	}
-	up.Format = f
-	return up, apperr.Fields(fs)
+	return importUpload{Name: u.Name, Data: u.Data, Format: u.Format, DryRun: u.DryRun, SkipInvalid: u.SkipInvalid}, apperr.Fields(fs)
 }
 
 // Import runs an uploaded file for p.

@@ -471,13 +471,6 @@ func apiErrors(err error, colOf map[string]int) ([]ImportError, bool) {
 	return out, true
 }
 
-func clip(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return s
-}
-
 // row checks and applies one row under a savepoint. The error is for
 // failures that end the import; the row's own problems are in the result.
 func (im *Importer) row(ctx context.Context, tx *sql.Tx, cols []string, colOf map[string]int, cells []string, line int, lenient, xlsx bool, today string, seen map[string]int) (RowResult, error) {
@@ -537,7 +530,7 @@ func (im *Importer) row(ctx context.Context, tx *sql.Tx, cols []string, colOf ma
 				return res, err
 			}
 			if id == 0 {
-				errs = append(errs, ImportError{Column: colOf["asset_numbers"], Field: "asset_numbers", Message: fmt.Sprintf("%q is not an IP asset of the owner organization", clip(num))})
+				errs = append(errs, ImportError{Column: colOf["asset_numbers"], Field: "asset_numbers", Message: fmt.Sprintf("%q is not an IP asset of the owner organization", tabular.Clip(num))})
 				break
 			}
 			row.Achievement.AssetIDs = append(row.Achievement.AssetIDs, id)
@@ -758,7 +751,7 @@ func parseImportHeader(columns []ImportColumn, header []string) ([]string, []Imp
 		case strings.TrimSpace(h) == "":
 			errs = append(errs, ImportError{Column: i + 1, Message: "empty column name in the header row"})
 		case key == "":
-			errs = append(errs, ImportError{Column: i + 1, Message: fmt.Sprintf("unknown column %q (the columns are %s)", clip(h), strings.Join(keys, ", "))})
+			errs = append(errs, ImportError{Column: i + 1, Message: fmt.Sprintf("unknown column %q (the columns are %s)", tabular.Clip(h), strings.Join(keys, ", "))})
 		case at[key] > 0:
 			errs = append(errs, ImportError{Column: i + 1, Message: fmt.Sprintf("column %q appears twice (also column %d)", key, at[key])})
 		default:
