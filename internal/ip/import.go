@@ -83,16 +83,7 @@ func importKeys() string {
 }
 
 // ImportError is a problem with a cell, a row, or the whole file.
-type ImportError struct {
-	// Line is the CSV line where the row starts, or the sheet's row.
-	Line int `json:"line"`
-	// Column is 1-based, 0 when the problem is the row's (or the file's).
-	Column int `json:"column"`
-	// Cell is where: 7:3 (CSV line 7, column 3) or C7 (XLSX).
-	Cell    string `json:"cell"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
+type ImportError = tabular.Problem
 
 // Outcomes of a row.
 const (

@@ -136,3 +136,16 @@ func Clip(s string) string {
 	}
 	return s
 }
+
+// Problem is a problem with a cell, a row, or the whole file of an
+// import, as its report lists it.
+type Problem struct {
+	// Line is the CSV line where the row starts, or the sheet's row.
+	Line int `json:"line"`
+	// Column is 1-based, 0 when the problem is the row's (or the file's).
+	Column int `json:"column"`
+	// Cell is where: 7:3 (CSV line 7, column 3) or C7 (XLSX).
+	Cell    string `json:"cell"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
