@@ -4,9 +4,9 @@ import (
 	"math"
 	"math/bits"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -175,6 +175,18 @@ func (a *activation) eval(e *expr, valMasks []uint64) outcome {
 // and the amount. It uses the fast evaluator when the rule set allows,
 // CEL otherwise; both give the same result.
 func (rs *RuleSet) Evaluate(p *Profile, asOf time.Time) (*Result, error) {
+	if rs.scalarOK() {
+		ep, err := rs.epochAt(asOf)
+		if err != nil {
+			return nil, err
+		}
+		st := scalarPool.Get().(*scalar)
+		res, ok := rs.evalScalar(st, &slab{}, p, ep, asOf, asOf.Format(time.DateOnly))
+		scalarPool.Put(st)
+		if ok {
+			return res, nil
+		}
+	}
 	if rs.fast != nil {
 		return rs.evalFastOne(p, asOf)
 	}
@@ -238,59 +250,78 @@ func (rs *RuleSet) gapCEL(a *activation, cr *criterion, masks []uint64) *Gap {
 	if g == nil {
 		return nil
 	}
-	nums := map[string]string{}
-	gap := &Gap{}
+	tgt, tm := 0.0, uint64(0)
 	if cr.target != nil {
 		o := a.eval(cr.target, masks)
-		if o.mask != 0 || !a.p.slots[cr.field].set {
+		if tm = o.mask; tm == 0 {
+			tgt = float64(o.val.(types.Double))
+		}
+	}
+	sv, sm := make([]float64, len(cr.show)), make([]uint64, len(cr.show))
+	for k, sh := range cr.show {
+		o := a.eval(sh.expr, masks)
+		if sm[k] = o.mask; o.mask != 0 {
+			break
+		}
+		switch v := o.val.(type) {
+		case types.Double:
+			sv[k] = float64(v)
+		case types.Timestamp:
+			sv[k] = float64(yyyymmdd(v.Time))
+		}
+	}
+	return rs.gapOf(&slab{}, a.p, cr, tgt, tm, sv, sm)
+}
+
+// numArg is a number for a gap sentence, in the order of parseTemplate.
+type numArg struct {
+	x      float64
+	format Format
+}
+
+// gapOf builds the gap of a criterion that is not met from its target
+// (with its unknown mask) and its shown numbers (with theirs); nil when a number is
+// unknown or the target is where the profile already is.
+func (rs *RuleSet) gapOf(sl *slab, p *Profile, cr *criterion, tgt float64, tm uint64, sv []float64, sm []uint64) *Gap {
+	var buf [8]numArg
+	nums := buf[:0]
+	var cur, d float64
+	if cr.target != nil {
+		if tm != 0 || !p.slots[cr.field].set {
 			return nil
 		}
 		f := Fields[cr.field]
-		cur, tgt := a.p.slots[cr.field].num, float64(o.val.(types.Double))
-		d := math.Abs(tgt - cur)
+		cur = p.slots[cr.field].num
+		d = math.Abs(tgt - cur)
 		if d == 0 {
-			return nil // the target is where the profile already is: nothing to say
-		}
-		gap.Field, gap.Current, gap.Target, gap.Delta = f.Name, &cur, &tgt, &d
-		nums["current"], nums["target"], nums["delta"] = formatValue(cur, f.Format), formatValue(tgt, f.Format), formatValue(d, f.Format)
-	}
-	for _, sh := range cr.show {
-		o := a.eval(sh.expr, masks)
-		if o.mask != 0 {
 			return nil
 		}
-		var x float64
-		switch v := o.val.(type) {
-		case types.Double:
-			x = float64(v)
-		case types.Timestamp:
-			x = float64(yyyymmdd(v.Time))
-		}
-		nums[sh.name] = formatValue(x, sh.format)
+		nums = append(nums, numArg{cur, f.Format}, numArg{tgt, f.Format}, numArg{d, f.Format})
 	}
-	gap.Text = Text{Zh: fill(g.Text.Zh, nums), En: fill(g.Text.En, nums)}
+	for k, sh := range cr.show {
+		if sm[k] != 0 {
+			return nil
+		}
+		nums = append(nums, numArg{sv[k], sh.format})
+	}
+	gap := sl.gap()
+	*gap = Gap{}
+	if cr.target != nil {
+		gap.Field, gap.Current, gap.Target, gap.Delta = Fields[cr.field].Name, sl.float(cur), sl.float(tgt), sl.float(d)
+	}
+	gap.Text = Text{Zh: sl.fill(cr.tpl[0], nums), En: sl.fill(cr.tpl[1], nums)}
 	return gap
 }
 
-// fill replaces {name} placeholders, which Compile has checked.
-func fill(s string, nums map[string]string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for {
-		i := strings.IndexByte(s, '{')
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+// appendTemplate renders a gap sentence's parts with its numbers.
+func appendTemplate(b []byte, parts []tplPart, nums []numArg) []byte {
+	for _, p := range parts {
+		b = append(b, p.lit...)
+		if p.arg >= 0 && p.arg < len(nums) {
+			b = appendValue(b, nums[p.arg].x, nums[p.arg].format)
 		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		b.WriteString(nums[s[i+1:i+j]])
-		s = s[i+j+1:]
 	}
+	return b
 }
 
 // newResult lays out a result with labels, before outcomes are filled in.
@@ -304,6 +335,99 @@ func (rs *RuleSet) newResult(asOf time.Time) *Result {
 type slab struct {
 	res  []Result
 	crit []CriterionResult
+	vals []ValueResult
+	amts []AmountResult
+	gaps []Gap
+	nums []float64
+	ints []int64
+	// text holds the gaps' sentences. Strings are made from it in place:
+	// it is only appended to until the evaluation owning it is released.
+	text []byte
+}
+
+// reserve makes room in s for one result of each rule set.
+func (s *slab) reserve(sets []*RuleSet) {
+	nc, nv, na, ng := slabCounts(sets)
+	s.res, s.crit, s.vals = resize(s.res, len(sets)), resize(s.crit, nc), resize(s.vals, nv)
+	s.amts, s.gaps, s.nums, s.ints = resize(s.amts, na), resize(s.gaps, ng), resize(s.nums, nv+3*ng), resize(s.ints, na)
+}
+
+func slabCounts(sets []*RuleSet) (nc, nv, na, ng int) {
+	for _, rs := range sets {
+		nc += len(rs.criteria)
+		nv += len(rs.values)
+		ng += rs.gapCount()
+		if rs.amount != nil {
+			na++
+		}
+	}
+	return
+}
+
+// share makes s hand out the share of sets (the next ones) of all,
+// keeping its own text block, which it starts over.
+func (s *slab) share(all *slab, sets []*RuleSet) {
+	nc, nv, na, ng := slabCounts(sets)
+	s.res, s.crit, s.vals, s.amts = take(&all.res, len(sets)), take(&all.crit, nc), take(&all.vals, nv), take(&all.amts, na)
+	s.gaps, s.nums, s.ints = take(&all.gaps, ng), take(&all.nums, nv+3*ng), take(&all.ints, na)
+	if cap(s.text) < textPerGap*ng {
+		s.text = make([]byte, 0, textPerGap*ng)
+	}
+	s.text = s.text[:0]
+}
+
+// textPerGap is room for one gap's two sentences.
+const textPerGap = 160
+
+// take cuts the first n elements off *s (fewer when it is shorter).
+func take[T any](s *[]T, n int) []T {
+	n = min(n, len(*s))
+	out := (*s)[:n:n]
+	*s = (*s)[n:]
+	return out
+}
+
+func (s *slab) float(x float64) *float64 {
+	if len(s.nums) == 0 {
+		s.nums = make([]float64, 16)
+	}
+	p := &s.nums[0]
+	s.nums = s.nums[1:]
+	*p = x
+	return p
+}
+
+func (s *slab) int(x int64) *int64 {
+	if len(s.ints) == 0 {
+		s.ints = make([]int64, 16)
+	}
+	p := &s.ints[0]
+	s.ints = s.ints[1:]
+	*p = x
+	return p
+}
+
+func (s *slab) gap() *Gap {
+	if len(s.gaps) == 0 {
+		return &Gap{}
+	}
+	g := &s.gaps[0]
+	s.gaps = s.gaps[1:]
+	return g
+}
+
+// fill renders a template with numbers; in a slab with room for text the
+// string shares the slab's text block.
+func (s *slab) fill(tpl []tplPart, nums []numArg) string {
+	if cap(s.text) == 0 {
+		return string(appendTemplate(nil, tpl, nums))
+	}
+	start := len(s.text)
+	s.text = appendTemplate(s.text, tpl, nums)
+	if len(s.text) == start {
+		return ""
+	}
+	return unsafe.String(&s.text[start], len(s.text)-start)
 }
 
 func (s *slab) result() *Result {
@@ -312,6 +436,7 @@ func (s *slab) result() *Result {
 	}
 	r := &s.res[0]
 	s.res = s.res[1:]
+	*r = Result{}
 	return r
 }
 
@@ -333,13 +458,22 @@ func (rs *RuleSet) layout(s *slab, day string) *Result {
 		res.Criteria[i] = CriterionResult{ID: cs.ID, Label: cs.Label, Reference: cs.Reference}
 	}
 	if len(rs.values) > 0 {
-		res.Values = make([]ValueResult, len(rs.values))
+		res.Values = take(&s.vals, len(rs.values))
+		if len(res.Values) < len(rs.values) {
+			res.Values = make([]ValueResult, len(rs.values))
+		}
 		for i, v := range rs.spec.Values {
 			res.Values[i] = ValueResult{Name: v.Name, Label: v.Label, Format: v.Format}
 		}
 	}
 	if rs.amount != nil {
-		res.Amount = &AmountResult{Label: rs.spec.Amount.Label, Reference: rs.spec.Amount.Reference}
+		if len(s.amts) > 0 {
+			res.Amount = &s.amts[0]
+			s.amts = s.amts[1:]
+		} else {
+			res.Amount = &AmountResult{}
+		}
+		*res.Amount = AmountResult{Label: rs.spec.Amount.Label, Reference: rs.spec.Amount.Reference}
 	}
 	return res
 }
@@ -376,7 +510,7 @@ func (rs *RuleSet) finish(res *Result) {
 
 func unknownReason(names []string) Text {
 	// The reason depends only on the set of fields, so it is rendered once
-	// per set and kept (up to a bound; field names outside the vocabulary
+	// per set and kept with the names (field names outside the vocabulary
 	// are rendered every time).
 	var m uint64
 	last := -1
@@ -388,20 +522,11 @@ func unknownReason(names []string) Text {
 		m |= 1 << i
 		last = i
 	}
-	if t, ok := unknownReasons.Load(m); ok {
-		return t.(Text)
+	if c := maskCache[maskSlot(m)].Load(); c != nil && c.mask == m {
+		return c.reason
 	}
-	t := renderUnknownReason(names)
-	if unknownReasonsN.Add(1) <= 4096 {
-		unknownReasons.Store(m, t)
-	}
-	return t
+	return renderUnknownReason(names)
 }
-
-var (
-	unknownReasons  sync.Map // field mask → Text
-	unknownReasonsN atomic.Int64
-)
 
 func renderUnknownReason(names []string) Text {
 	zh, en := make([]string, len(names)), make([]string, len(names))
@@ -413,17 +538,36 @@ func renderUnknownReason(names []string) Text {
 	return Text{Zh: "缺少数据：" + strings.Join(zh, "、"), En: "Unknown: needs " + strings.Join(en, ", ")}
 }
 
-// fieldNames lists the fields of a mask in vocabulary order.
+// fieldNames lists the fields of a mask in vocabulary order. The list is
+// shared with other results of the same mask: callers must not modify it.
 func fieldNames(m uint64) []string {
 	m &^= errBit
 	if m == 0 {
 		return nil
 	}
-	out := make([]string, 0, bits.OnesCount64(m))
-	for m != 0 {
-		i := bits.TrailingZeros64(m)
-		out = append(out, Fields[i].Name)
-		m &^= 1 << i
+	e := &maskCache[maskSlot(m)]
+	if c := e.Load(); c != nil && c.mask == m {
+		return c.names
 	}
+	out := make([]string, 0, bits.OnesCount64(m))
+	for x := m; x != 0; {
+		i := bits.TrailingZeros64(x)
+		out = append(out, Fields[i].Name)
+		x &^= 1 << i
+	}
+	e.Store(&maskNames{mask: m, names: out, reason: renderUnknownReason(out)})
 	return out
 }
+
+// maskNames is what a set of unknown fields renders to.
+type maskNames struct {
+	mask   uint64
+	names  []string
+	reason Text
+}
+
+// maskCache keeps the names and reasons of recent masks, one per slot; a
+// newer mask of the same slot replaces an older one.
+var maskCache [4096]atomic.Pointer[maskNames]
+
+func maskSlot(m uint64) uint64 { return (m * 0x9E3779B97F4A7C15) >> 52 }

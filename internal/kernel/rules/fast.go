@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -68,6 +67,10 @@ type fastProg struct {
 	gapOps    []func(fr *Frame)
 	gapTarget []int
 	gapShow   [][]int
+	// sops and gapSops are ops and gapOps for the scalar evaluator, and
+	// sinit its registers last laid out.
+	sops, gapSops []sop
+	sinit         atomic.Pointer[sinit]
 	// frame keeps a one-row frame last used by this program (its
 	// constants and parameters are already laid out in it), for single
 	// evaluations; a sync.Pool would drop it at every collection.
@@ -647,7 +650,7 @@ func (rs *RuleSet) explainInto(sl *slab, day string, p *Profile, asOf time.Time,
 			r.Unknown = fieldNames(out.Unknown[c][row])
 		}
 		if r.Status == NotMet && rs.criteria[c].spec.Gap != nil && out.gaps {
-			r.Gap = rs.gapFast(p, c, out, row)
+			r.Gap = rs.gapFast(sl, p, c, out, row)
 			continue
 		}
 		if r.Status == NotMet && rs.criteria[c].spec.Gap != nil {
@@ -796,34 +799,61 @@ func (fr *Frame) runOps(fp *fastProg) {
 // the profile out once: the query behind "programs for you". Many rule
 // sets are shared out in contiguous runs among the cores.
 func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, error) {
-	out := make([]*Result, len(sets))
-	n := 0
-	for _, rs := range sets {
-		n += len(rs.criteria)
+	// The evaluation is never released: its memory stays with the results.
+	ev, err := EvaluateMany(p, asOf, sets)
+	if err != nil {
+		return nil, err
 	}
-	res, crit := make([]Result, len(sets)), make([]CriterionResult, n)
+	return ev.Results, nil
+}
+
+// Evaluation is one profile's results against many rule sets. Its memory
+// is reused by a later evaluation once Release is called; after that,
+// neither the results nor any string in them may be used.
+type Evaluation struct {
+	Results []*Result
+	mem     *slab
+	runs    []*slab
+}
+
+var evaluations = sync.Pool{New: func() any { return &Evaluation{mem: &slab{}} }}
+
+// EvaluateMany is EvaluateProfile in memory that the caller hands back
+// with Release when it has written the results out.
+func EvaluateMany(p *Profile, asOf time.Time, sets []*RuleSet) (*Evaluation, error) {
+	ev := evaluations.Get().(*Evaluation)
+	ev.Results = resize(ev.Results, len(sets))
+	ev.mem.reserve(sets)
 	day := asOf.Format(time.DateOnly)
 	w := runtime.GOMAXPROCS(0)
 	if len(sets) < parallelSets*2 || w < 2 {
-		return out, evaluateRun(p, asOf, day, sets, out, &slab{res: res, crit: crit})
+		w = 1
 	}
-	w = min(w, len(sets)/parallelSets)
+	w = min(w, max(1, len(sets)/parallelSets))
+	for len(ev.runs) < w {
+		ev.runs = append(ev.runs, &slab{})
+	}
+	all := *ev.mem
+	if w == 1 {
+		ev.runs[0].share(&all, sets)
+		if err := evaluateRun(p, asOf, day, sets, ev.Results, ev.runs[0]); err != nil {
+			return nil, err
+		}
+		return ev, nil
+	}
 	errs := make([]error, w)
 	var wg sync.WaitGroup
-	lo, ci := 0, 0
+	lo := 0
 	for k := range w {
 		hi := lo + (len(sets)-lo)/(w-k)
-		nc := 0
-		for _, rs := range sets[lo:hi] {
-			nc += len(rs.criteria)
-		}
-		sl := &slab{res: res[lo:hi:hi], crit: crit[ci : ci+nc : ci+nc]}
+		sl := ev.runs[k]
+		sl.share(&all, sets[lo:hi])
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
-			errs[k] = evaluateRun(p, asOf, day, sets[lo:hi], out[lo:hi], sl)
+			errs[k] = evaluateRun(p, asOf, day, sets[lo:hi], ev.Results[lo:hi], sl)
 		}(lo, hi)
-		lo, ci = hi, ci+nc
+		lo = hi
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -831,19 +861,42 @@ func EvaluateProfile(p *Profile, asOf time.Time, sets []*RuleSet) ([]*Result, er
 			return nil, err
 		}
 	}
-	return out, nil
+	return ev, nil
+}
+
+// Release hands the evaluation's memory back for reuse.
+func (ev *Evaluation) Release() {
+	clear(ev.Results)
+	evaluations.Put(ev)
 }
 
 // parallelSets is the fewest rule sets worth a core of their own.
 const parallelSets = 64
 
-// evaluateRun evaluates p against sets into out, results laid out in sl.
+// evaluateRun evaluates p against sets into out, results laid out in sl:
+// the scalar evaluator where it can, the column evaluator for rule sets
+// whose gaps need CEL, CEL for the rest and for errors.
 func evaluateRun(p *Profile, asOf time.Time, day string, sets []*RuleSet, out []*Result, sl *slab) error {
-	b := NewBatch([]*Profile{p})
+	st := scalarPool.Get().(*scalar)
+	defer scalarPool.Put(st)
+	var b *Batch
 	for i, rs := range sets {
+		if rs.scalarOK() {
+			ep, err := rs.epochAt(asOf)
+			if err != nil {
+				return err
+			}
+			if res, ok := rs.evalScalar(st, sl, p, ep, asOf, day); ok {
+				out[i] = res
+				continue
+			}
+		}
 		var res *Result
 		var err error
 		if rs.fast != nil {
+			if b == nil {
+				b = NewBatch([]*Profile{p})
+			}
 			res, err = rs.evalFastIn(b, asOf, sl, day)
 		} else {
 			res, err = rs.evalCEL(p, asOf)
@@ -857,35 +910,15 @@ func evaluateRun(p *Profile, asOf time.Time, day string, sets []*RuleSet, out []
 }
 
 // gapFast is gapCEL over the numbers the fast evaluator computed.
-func (rs *RuleSet) gapFast(p *Profile, c int, out *Outcome, row int) *Gap {
+func (rs *RuleSet) gapFast(sl *slab, p *Profile, c int, out *Outcome, row int) *Gap {
 	cr := &rs.criteria[c]
-	g := cr.spec.Gap
-	var nums map[string]string
-	if len(cr.show) > 0 || cr.target != nil {
-		nums = make(map[string]string, 3+len(cr.show))
+	var bv [8]float64
+	var bm [8]uint64
+	sv, sm := bv[:0], bm[:0]
+	for k := range cr.show {
+		sv, sm = append(sv, out.gapShow[c][k][row]), append(sm, out.gapShowMask[c][k][row])
 	}
-	gap := &Gap{}
-	if cr.target != nil {
-		if out.gapTargetMask[c][row] != 0 || !p.slots[cr.field].set {
-			return nil
-		}
-		f := Fields[cr.field]
-		cur, tgt := p.slots[cr.field].num, out.gapTarget[c][row]
-		d := math.Abs(tgt - cur)
-		if d == 0 {
-			return nil
-		}
-		gap.Field, gap.Current, gap.Target, gap.Delta = f.Name, &cur, &tgt, &d
-		nums["current"], nums["target"], nums["delta"] = formatValue(cur, f.Format), formatValue(tgt, f.Format), formatValue(d, f.Format)
-	}
-	for k, sh := range cr.show {
-		if out.gapShowMask[c][k][row] != 0 {
-			return nil
-		}
-		nums[sh.name] = formatValue(out.gapShow[c][k][row], sh.format)
-	}
-	gap.Text = Text{Zh: fill(g.Text.Zh, nums), En: fill(g.Text.En, nums)}
-	return gap
+	return rs.gapOf(sl, p, cr, out.gapTarget[c][row], out.gapTargetMask[c][row], sv, sm)
 }
 
 func fillNum(fr *Frame, r int, x float64) {

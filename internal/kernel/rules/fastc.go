@@ -59,7 +59,7 @@ func (rs *RuleSet) buildFast() {
 // criteria into a separate list of steps, run only when a result is
 // explained; when one is beyond the fast subset, gaps stay with CEL.
 func (b *fastBuilder) gaps() {
-	n := len(b.p.ops)
+	n, ns := len(b.p.ops), len(b.p.sops)
 	tgt := make([]int, len(b.rs.criteria))
 	show := make([][]int, len(b.rs.criteria))
 	for i := range b.rs.criteria {
@@ -68,7 +68,7 @@ func (b *fastBuilder) gaps() {
 		if c.target != nil {
 			r, ok := b.expr(c.target)
 			if !ok {
-				b.p.ops = b.p.ops[:n]
+				b.p.ops, b.p.sops = b.p.ops[:n], b.p.sops[:ns]
 				return
 			}
 			tgt[i] = r
@@ -76,7 +76,7 @@ func (b *fastBuilder) gaps() {
 		for _, sh := range c.show {
 			r, ok := b.expr(sh.expr)
 			if !ok {
-				b.p.ops = b.p.ops[:n]
+				b.p.ops, b.p.sops = b.p.ops[:n], b.p.sops[:ns]
 				return
 			}
 			show[i] = append(show[i], r)
@@ -84,6 +84,8 @@ func (b *fastBuilder) gaps() {
 	}
 	b.p.gapOps = slices.Clip(b.p.ops[n:])
 	b.p.ops = slices.Clip(b.p.ops[:n])
+	b.p.gapSops = slices.Clip(b.p.sops[ns:])
+	b.p.sops = slices.Clip(b.p.sops[:ns])
 	b.p.gapTarget, b.p.gapShow, b.p.gapsFast = tgt, show, true
 }
 
@@ -174,7 +176,11 @@ func (b *fastBuilder) name(e celast.Expr, name string) (int, bool) {
 	return 0, false
 }
 
-func (b *fastBuilder) op(f func(fr *Frame)) { b.p.ops = append(b.p.ops, f) }
+// op adds a step: f for the column evaluator, s for the scalar one.
+func (b *fastBuilder) op(f func(fr *Frame), s sop) {
+	b.p.ops = append(b.p.ops, f)
+	b.p.sops = append(b.p.sops, s)
+}
 
 func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 	c := e.AsCall()
@@ -218,7 +224,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 			for i := range out {
 				out[i], om[i] = 1-a[i], am[i]
 			}
-		})
+		}, sop{code: scNot, o: int32(o), x: int32(x)})
 		return o, true
 	case operators.Negate:
 		if !allNum {
@@ -261,7 +267,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 				}
 				out[i] = math.Trunc(v)
 			}
-		})
+		}, sop{code: scToInt, o: int32(o), x: int32(x)})
 		return o, true
 	case fnMin:
 		return b.binary(args[0], args[1], math.Min), true
@@ -293,7 +299,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 				}
 				out[i] = addYearsYMD(a[i], int(n[i]))
 			}
-		})
+		}, sop{code: scAddYears, o: int32(o), x: int32(x), y: int32(y)})
 		return o, true
 	case fnBand:
 		if b.p.regs[args[0]].src != sParam {
@@ -315,7 +321,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 				}
 				out[i] = v
 			}
-		})
+		}, sop{code: scBand, o: int32(o), x: int32(t), y: int32(x)})
 		return o, true
 	case fnStartsWithAny:
 		if kinds[0] != kStr || !b.constList(args[1]) {
@@ -332,7 +338,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 					out[i] = 1
 				}
 			}
-		})
+		}, sop{code: scStartsWithAny, o: int32(o), x: int32(x), y: int32(l)})
 		return o, true
 	case fnAnyIn:
 		if kinds[0] != kList || !b.constList(args[1]) {
@@ -341,6 +347,10 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 		o := b.temp(kNum)
 		x, l := args[0], args[1]
 		field := !b.constList(x)
+		code := scAnyInConst
+		if field {
+			code = scAnyInField
+		}
 		b.op(func(fr *Frame) {
 			list := fr.kany[l].([]string)
 			out, om := fr.f[o], fr.m[o]
@@ -360,7 +370,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 					}
 				}
 			}
-		})
+		}, sop{code: code, o: int32(o), x: int32(x), y: int32(l)})
 		return o, true
 	}
 	_ = outK
@@ -379,7 +389,7 @@ func (b *fastBuilder) unary(x int, f func(float64) float64) int {
 		for i := range out {
 			out[i], om[i] = f(a[i]), am[i]
 		}
-	})
+	}, sop{code: scUnary, o: int32(o), x: int32(x), f1: f})
 	return o
 }
 
@@ -390,7 +400,7 @@ func (b *fastBuilder) binary(x, y int, f func(a, b float64) float64) int {
 		for i := range out {
 			out[i], om[i] = f(a[i], c[i]), am[i]|cm[i]
 		}
-	})
+	}, sop{code: scBinary, o: int32(o), x: int32(x), y: int32(y), f2: f})
 	return o
 }
 
@@ -417,7 +427,7 @@ func (b *fastBuilder) arith(fn string, x, y int) int {
 				out[i], om[i] = a[i]/c[i], am[i]|cm[i]
 			}
 		}
-	})
+	}, sop{code: scArith, sub: arithSub[fn], o: int32(o), x: int32(x), y: int32(y)})
 	return o
 }
 
@@ -452,7 +462,7 @@ func (b *fastBuilder) compare(fn string, x, y int, k regKind) int {
 				}
 				out[i] = b2f(v)
 			}
-		})
+		}, sop{code: scCmpStr, sub: cmpSub[fn], o: int32(o), x: int32(x), y: int32(y)})
 		return o
 	}
 	b.op(func(fr *Frame) {
@@ -487,7 +497,7 @@ func (b *fastBuilder) compare(fn string, x, y int, k regKind) int {
 				out[i] = b2f(a[i] >= c[i])
 			}
 		}
-	})
+	}, sop{code: scCmpNum, sub: cmpSub[fn], o: int32(o), x: int32(x), y: int32(y)})
 	return o
 }
 
@@ -513,7 +523,7 @@ func (b *fastBuilder) logic(x, y int, or bool) int {
 			}
 			out[i], om[i] = 1-decide, m
 		}
-	})
+	}, sop{code: scLogic, sub: uint8(decide), o: int32(o), x: int32(x), y: int32(y)})
 	return o
 }
 
@@ -542,13 +552,17 @@ func (b *fastBuilder) cond(c, t, f int, k regKind) int {
 				}
 			}
 		}
-	})
+	}, sop{code: scCond, o: int32(o), x: int32(c), y: int32(t), z: int32(f)})
 	return o
 }
 
 func (b *fastBuilder) in(x, l int) int {
 	o := b.temp(kNum)
 	field := !b.constList(l)
+	code := scInConst
+	if field {
+		code = scInField
+	}
 	b.op(func(fr *Frame) {
 		a, am, lm, out, om := fr.s[x], fr.m[x], fr.m[l], fr.f[o], fr.m[o]
 		for i := range out {
@@ -561,6 +575,11 @@ func (b *fastBuilder) in(x, l int) int {
 			}
 			out[i] = b2f(slices.Contains(list, a[i]))
 		}
-	})
+	}, sop{code: code, o: int32(o), x: int32(x), y: int32(l)})
 	return o
 }
+
+var arithSub = map[string]uint8{operators.Add: subAdd, operators.Subtract: subSub, operators.Multiply: subMul, operators.Divide: subDiv}
+
+var cmpSub = map[string]uint8{operators.Equals: subEq, operators.NotEquals: subNe, operators.Less: subLt,
+	operators.LessEquals: subLe, operators.Greater: subGt, operators.GreaterEquals: subGe}

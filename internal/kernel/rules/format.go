@@ -1,9 +1,9 @@
 package rules
 
 import (
+	"bytes"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Text is a message in both languages.
@@ -20,59 +20,58 @@ func (t Text) In(lang string) string {
 	return t.Zh
 }
 
-// formatPlain writes a number without exponent, with thousands separators
-// for whole numbers and up to two decimals otherwise.
-func formatPlain(x float64) string {
-	if x == math.Trunc(x) && math.Abs(x) < 1e18 {
-		return group(strconv.FormatInt(int64(x), 10))
-	}
-	s := strconv.FormatFloat(x, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	i := strings.IndexByte(s, '.')
-	if i < 0 {
-		return group(s)
-	}
-	return group(s[:i]) + s[i:]
-}
-
-// group inserts thousands separators into an integer string.
-func group(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	if len(s) <= 3 {
-		if neg {
-			return "-" + s
-		}
-		return s
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	head := len(s) % 3
-	if head > 0 {
-		b.WriteString(s[:head])
-	}
-	for i := head; i < len(s); i += 3 {
-		if b.Len() > 0 && !(neg && b.Len() == 1) {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
-
 // formatValue shows a number in a format; dates are yyyymmdd numbers.
-func formatValue(x float64, f Format) string {
+func formatValue(x float64, f Format) string { return string(appendValue(nil, x, f)) }
+
+// appendValue appends formatValue(x, f) to b.
+func appendValue(b []byte, x float64, f Format) []byte {
 	switch f {
 	case FormatPercent:
-		return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
+		return append(strconv.AppendFloat(b, x*100, 'f', 1, 64), '%')
 	case FormatYuan, FormatCount:
-		return group(strconv.FormatInt(int64(math.Round(x)), 10))
+		return appendGrouped(b, int64(math.Round(x)))
 	case FormatDate:
-		return fromYMD(x).Format("2006-01-02")
+		return fromYMD(x).AppendFormat(b, "2006-01-02")
 	}
-	return formatPlain(x)
+	return appendPlain(b, x)
+}
+
+// appendPlain writes a number without exponent, with thousands separators
+// for whole numbers and up to two decimals otherwise.
+func appendPlain(b []byte, x float64) []byte {
+	if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+		return appendGrouped(b, int64(x))
+	}
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], x, 'f', 2, 64)
+	s = bytes.TrimRight(bytes.TrimRight(s, "0"), ".")
+	i := bytes.IndexByte(s, '.')
+	if i < 0 {
+		i = len(s)
+	}
+	return append(appendGroupedDigits(b, s[:i]), s[i:]...)
+}
+
+// appendGrouped writes an integer with thousands separators.
+func appendGrouped(b []byte, n int64) []byte {
+	var buf [24]byte
+	return appendGroupedDigits(b, strconv.AppendInt(buf[:0], n, 10))
+}
+
+// appendGroupedDigits writes an integer's digits (with its sign) with
+// thousands separators.
+func appendGroupedDigits(b, s []byte) []byte {
+	if len(s) > 0 && s[0] == '-' {
+		b, s = append(b, '-'), s[1:]
+	}
+	head := len(s) % 3
+	if head == 0 {
+		head = 3
+	}
+	b = append(b, s[:min(head, len(s))]...)
+	for i := head; i < len(s); i += 3 {
+		b = append(b, ',')
+		b = append(b, s[i:i+3]...)
+	}
+	return b
 }

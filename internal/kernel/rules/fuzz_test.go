@@ -59,6 +59,13 @@ func FuzzCompile(f *testing.F) {
 			if d := diffResults(fast, slow); d != "" {
 				t.Fatalf("row %d: %s", i, d)
 			}
+			one, err := rs.Evaluate(p, asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := mustJSON(t, one), mustJSON(t, fast); a != b {
+				t.Fatalf("row %d: scalar\n%s\ncolumns\n%s", i, a, b)
+			}
 		}
 	})
 }

@@ -324,6 +324,15 @@ func randomExpr(r *rand.Rand, depth int) string {
 	}
 }
 
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestFastAgreesWithCEL is the property that lets matching trust the
 // fast evaluator: on many random profiles and random expressions, it
 // gives the same statuses, unknown fields, values and amounts as CEL.
@@ -375,6 +384,15 @@ func TestFastAgreesWithCEL(t *testing.T) {
 				if d := diffResults(fast, slow); d != "" {
 					t.Fatalf("%s row %d as of %s: %s\ncriteria: %v", rs.Slug(), i, asOf.Format(time.DateOnly), d, rs.spec.Criteria)
 				}
+				// The scalar evaluator (one profile) explains exactly as
+				// the column evaluator does, gaps and sentences included.
+				one, err := rs.Evaluate(p, asOf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, b := mustJSON(t, one), mustJSON(t, fast); a != b {
+					t.Fatalf("%s row %d as of %s: scalar\n%s\ncolumns\n%s", rs.Slug(), i, asOf.Format(time.DateOnly), a, b)
+				}
 			}
 		}
 	}
@@ -416,6 +434,33 @@ func TestFormat(t *testing.T) {
 		{0.04, FormatPercent, "4.0%"}, {20260601, FormatDate, "2026-06-01"}, {1234.5, FormatNumber, "1,234.5"}} {
 		if got := formatValue(c.x, c.f); got != c.want {
 			t.Errorf("formatValue(%v, %s) = %q, want %q", c.x, c.f, got, c.want)
+		}
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	order := []string{"current", "target", "delta", "year"}
+	nums := []numArg{{0.032, FormatPercent}, {0.04, FormatPercent}, {420000, FormatYuan}, {20260601, FormatDate}}
+	for _, c := range []struct{ tpl, want string }{
+		{"share {current}, needs {target}: {delta} yuan more by {year}", "share 3.2%, needs 4.0%: 420,000 yuan more by 2026-06-01"},
+		{"", ""},
+		{"no numbers", "no numbers"},
+		{"{other} is nothing", " is nothing"},
+		{"open {current", "open {current"},
+		{"{delta}{delta}", "420,000420,000"},
+		{"a{b{delta}c", "ac"},
+		{"}{target}{", "}4.0%{"},
+	} {
+		if got := string(appendTemplate(nil, parseTemplate(c.tpl, order), nums)); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.tpl, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{{0, "0"}, {-5, "-5"}, {-999, "-999"}, {1000, "1,000"}, {-1000.25, "-1,000.25"}, {99.999, "100"}, {123456.5, "123,456.5"}, {1e20, "100,000,000,000,000,000,000"}} {
+		if got := formatValue(c.x, FormatNumber); got != c.want {
+			t.Errorf("formatValue(%v) = %q, want %q", c.x, got, c.want)
 		}
 	}
 }

@@ -241,6 +241,32 @@ type criterion struct {
 	field  int // gap field index or -1
 	target *expr
 	show   []showExpr
+	tpl    [2][]tplPart // the gap's sentence in Chinese and English
+}
+
+// tplPart is a piece of a gap sentence: text, then the number at arg of
+// the gap's numbers (none when arg is -1).
+type tplPart struct {
+	lit string
+	arg int
+}
+
+// parseTemplate splits a sentence with {name} placeholders into parts; a
+// name not in order renders as nothing, a brace never closed as itself.
+func parseTemplate(s string, order []string) []tplPart {
+	var parts []tplPart
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			return append(parts, tplPart{lit: s, arg: -1})
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return append(parts, tplPart{lit: s, arg: -1})
+		}
+		parts = append(parts, tplPart{lit: s[:i], arg: slices.Index(order, s[i+1:i+j])})
+		s = s[i+j+1:]
+	}
 }
 
 type showExpr struct {
@@ -260,7 +286,11 @@ type RuleSet struct {
 	criteria []criterion
 	amount   *expr
 	fast     *fastProg // nil when an expression is beyond the fast subset
+	gaps     int       // criteria with a gap
 }
+
+// gapCount is how many criteria can have a gap.
+func (rs *RuleSet) gapCount() int { return rs.gaps }
 
 // Spec returns the rule set as written.
 func (rs *RuleSet) Spec() *Spec { return &rs.spec }
@@ -416,6 +446,11 @@ func Compile(s Spec) (*RuleSet, error) {
 		return nil, apperr.Fields(c.errs)
 	}
 	rs.buildEpochs()
+	for i := range rs.criteria {
+		if rs.criteria[i].spec.Gap != nil {
+			rs.gaps++
+		}
+	}
 	rs.buildFast()
 	if rs.fast != nil {
 		rs.dropCEL()
@@ -771,6 +806,16 @@ func (c *compiler) gap(env *cel.Env, path string, g *GapSpec, cr *criterion) {
 			}
 		}
 	}
+	// The numbers of a gap come in this order: the target's three, then
+	// the shown ones by name.
+	var order []string
+	if cr.target != nil {
+		order = append(order, "current", "target", "delta")
+	}
+	for _, sh := range cr.show {
+		order = append(order, sh.name)
+	}
+	cr.tpl = [2][]tplPart{parseTemplate(g.Text.Zh, order), parseTemplate(g.Text.En, order)}
 }
 
 // buildEpochs splits time at every day a parameter changes, so that an

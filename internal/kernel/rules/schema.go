@@ -285,7 +285,7 @@ func (p *Profile) setAny(i int, v any) string {
 			return "must not be negative"
 		}
 		if f.Max > 0 && x > f.Max {
-			return fmt.Sprintf("must be at most %s", formatPlain(f.Max))
+			return fmt.Sprintf("must be at most %s", string(appendPlain(nil, f.Max)))
 		}
 		s.num = x
 		p.vals[i] = types.Double(x)
