@@ -10,6 +10,7 @@ import (
 	"rainforest/internal/kernel/httpx"
 	"rainforest/internal/kernel/rules"
 	"rainforest/internal/kernel/ui"
+	"rainforest/internal/registry"
 )
 
 // API serves the programs' JSON endpoints; routes are listed in app.
@@ -235,15 +236,16 @@ func (a *API) Eligibility(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	_, ms, asOf, err := a.S.Eligibility(r.Context(), p, id)
+	lang := ui.Lang(r.Context())
+	err = a.S.EligibilityDo(r.Context(), p, id, func(_ registry.Org, ms []Match, asOf time.Time) error {
+		items := make([]EligibilityItem, len(ms))
+		for i := range ms {
+			items[i] = EligibilityItem{Program: RefOf(&ms[i].Program, lang), Outcome: OutcomeOf(ms[i].Result, lang)}
+		}
+		httpx.JSON(w, http.StatusOK, map[string]any{"org_id": id, "as_of": asOf.Format(time.DateOnly), "items": items})
+		return nil
+	})
 	if err != nil {
 		httpx.Error(w, r, err)
-		return
 	}
-	lang := ui.Lang(r.Context())
-	items := make([]EligibilityItem, len(ms))
-	for i := range ms {
-		items[i] = EligibilityItem{Program: RefOf(&ms[i].Program, lang), Outcome: OutcomeOf(ms[i].Result, lang)}
-	}
-	httpx.JSON(w, http.StatusOK, map[string]any{"org_id": id, "as_of": asOf.Format(time.DateOnly), "items": items})
 }

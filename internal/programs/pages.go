@@ -960,32 +960,33 @@ func (pg *Pages) ForOrg(w http.ResponseWriter, r *http.Request) {
 		pg.UI.Error(w, r, apperr.New(apperr.NotFound, "no organization %q", r.PathValue("id")))
 		return
 	}
-	o, ms, asOf, err := pg.S.Eligibility(ctx, u, id)
+	err = pg.S.EligibilityDo(ctx, u, id, func(o registry.Org, ms []Match, asOf time.Time) error {
+		progs := make([]Program, len(ms))
+		for i := range ms {
+			progs[i] = ms[i].Program
+		}
+		owners := pg.ownerNames(ctx, lang, progs)
+		d := forOrgData{OrgID: id, Name: pick(lang, o.NameZh, o.NameEn), AsOf: asOf.Format(time.DateOnly)}
+		for i := range ms {
+			mr := matchRow{Program: RefOf(&ms[i].Program, lang), Outcome: OutcomeOf(ms[i].Result, lang), Owner: i18n.T(lang, "prog.owner_none")}
+			if ms[i].Program.OwnerOrgID != nil {
+				mr.Owner = owners[*ms[i].Program.OwnerOrgID]
+			}
+			switch ms[i].Result.Status {
+			case rules.Eligible:
+				d.Eligible = append(d.Eligible, mr)
+			case rules.Unknown:
+				d.Unknown = append(d.Unknown, mr)
+			default:
+				d.Ineligible = append(d.Ineligible, mr)
+			}
+		}
+		page := ui.NewPage(r, "", d)
+		page.Title = i18n.T(lang, "prog.for_you") + " · " + d.Name
+		pg.UI.Render(w, r, http.StatusOK, "org_programs", page)
+		return nil
+	})
 	if err != nil {
 		pg.UI.Error(w, r, err)
-		return
 	}
-	progs := make([]Program, len(ms))
-	for i := range ms {
-		progs[i] = ms[i].Program
-	}
-	owners := pg.ownerNames(ctx, lang, progs)
-	d := forOrgData{OrgID: id, Name: pick(lang, o.NameZh, o.NameEn), AsOf: asOf.Format(time.DateOnly)}
-	for i := range ms {
-		mr := matchRow{Program: RefOf(&ms[i].Program, lang), Outcome: OutcomeOf(ms[i].Result, lang), Owner: i18n.T(lang, "prog.owner_none")}
-		if ms[i].Program.OwnerOrgID != nil {
-			mr.Owner = owners[*ms[i].Program.OwnerOrgID]
-		}
-		switch ms[i].Result.Status {
-		case rules.Eligible:
-			d.Eligible = append(d.Eligible, mr)
-		case rules.Unknown:
-			d.Unknown = append(d.Unknown, mr)
-		default:
-			d.Ineligible = append(d.Ineligible, mr)
-		}
-	}
-	page := ui.NewPage(r, "", d)
-	page.Title = i18n.T(lang, "prog.for_you") + " · " + d.Name
-	pg.UI.Render(w, r, http.StatusOK, "org_programs", page)
 }

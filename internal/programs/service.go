@@ -449,43 +449,70 @@ type Match struct {
 // smallest gaps. Its members, the officers of its district and
 // administrators may ask.
 func (s *Service) Eligibility(ctx context.Context, p *auth.Principal, orgID int64) (registry.Org, []Match, time.Time, error) {
+	var org registry.Org
+	var matches []Match
+	var asOf time.Time
+	err := s.eligibility(ctx, p, orgID, false, func(o registry.Org, ms []Match, day time.Time) error {
+		org, matches, asOf = o, ms, day
+		return nil
+	})
+	return org, matches, asOf, err
+}
+
+// EligibilityDo is Eligibility for callers that write the matches out
+// within use: the results live in memory that the next request reuses
+// once use returns, so use must not keep them (nor their strings).
+func (s *Service) EligibilityDo(ctx context.Context, p *auth.Principal, orgID int64, use func(o registry.Org, ms []Match, asOf time.Time) error) error {
+	return s.eligibility(ctx, p, orgID, true, use)
+}
+
+func (s *Service) eligibility(ctx context.Context, p *auth.Principal, orgID int64, reuse bool, use func(registry.Org, []Match, time.Time) error) error {
 	if p == nil {
-		return registry.Org{}, nil, time.Time{}, apperr.New(apperr.Unauthorized, "sign in to see the programs of an organization")
+		return apperr.New(apperr.Unauthorized, "sign in to see the programs of an organization")
 	}
 	o, err := s.Registry.Get(ctx, p, orgID)
 	if err != nil {
-		return registry.Org{}, nil, time.Time{}, err
+		return err
 	}
 	if !registry.CanSeePrivate(p, &o) {
-		return registry.Org{}, nil, time.Time{}, apperr.New(apperr.Forbidden, "only the organization's members, the officers of its district and administrators see its programs")
+		return apperr.New(apperr.Forbidden, "only the organization's members, the officers of its district and administrators see its programs")
 	}
 	prof, err := ProfileOf(&o)
 	if err != nil {
-		return registry.Org{}, nil, time.Time{}, apperr.Wrap(errors.New(err.Error()), "profile of org "+strconv.FormatInt(orgID, 10))
+		return apperr.Wrap(errors.New(err.Error()), "profile of org "+strconv.FormatInt(orgID, 10))
 	}
 	asOf := s.today()
 	progs, err := s.List(ctx, p, Filter{Status: Published, OpenOnly: true})
 	if err != nil {
-		return registry.Org{}, nil, time.Time{}, err
+		return err
 	}
-	sets := make([]*rules.RuleSet, len(progs))
+	sets := make([]*rules.RuleSet, 0, len(progs))
+	open := progs[:0]
 	for i := range progs {
-		if sets[i], err = s.RuleSet(&progs[i]); err != nil {
-			return registry.Org{}, nil, time.Time{}, err
-		}
-	}
-	matches := make([]Match, 0, len(progs))
-	for i, rs := range sets {
-		res, err := rs.Evaluate(prof, asOf)
+		rs, err := s.RuleSet(&progs[i])
 		if err != nil {
+			return err
+		}
+		if rs.Decidable(asOf) != nil {
 			// A parameter with no value in force today: the program
 			// cannot be decided now; leave it out rather than guess.
 			continue
 		}
-		matches = append(matches, Match{Program: progs[i], Result: res, rank: gapRank(res)})
+		sets, open = append(sets, rs), append(open, progs[i])
+	}
+	ev, err := rules.EvaluateMany(prof, asOf, sets)
+	if err != nil {
+		return err
+	}
+	if reuse {
+		defer ev.Release()
+	}
+	matches := make([]Match, len(open))
+	for i, res := range ev.Results {
+		matches[i] = Match{Program: open[i], Result: res, rank: gapRank(res)}
 	}
 	SortMatches(matches)
-	return o, matches, asOf, nil
+	return use(o, matches, asOf)
 }
 
 // gapRank measures how far an ineligible result is from eligible: one

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -34,6 +36,56 @@ func TestEvaluateProfileManySets(t *testing.T) {
 				t.Fatalf("set %d (%s):\n got %s\nwant %s", i, rs.Spec().Slug, a, b)
 			}
 		}
+	}
+}
+
+// TestEvaluateManyReuse: evaluations whose memory is released and reused,
+// by several goroutines at once, each give what evaluating alone gives,
+// strings included, until they are released.
+func TestEvaluateManyReuse(t *testing.T) {
+	sets := programs(t, 2*parallelSets+3)
+	r := rand.New(rand.NewPCG(9, 10))
+	asOf := day("2026-06-01")
+	profiles := make([]*Profile, 6)
+	want := make([]string, len(profiles))
+	for i := range profiles {
+		profiles[i] = randomProfile(r)
+		res := make([]*Result, len(sets))
+		for k, rs := range sets {
+			var err error
+			if res[k], err = rs.Evaluate(profiles[i], asOf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, _ := json.Marshal(res)
+		want[i] = string(b)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 30 {
+				i := (g + n) % len(profiles)
+				ev, err := EvaluateMany(profiles[i], asOf, sets)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				b, _ := json.Marshal(ev.Results)
+				ev.Release()
+				if string(b) != want[i] {
+					errs <- "profile " + strconv.Itoa(i) + " differs after reuse"
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
 

@@ -292,6 +292,13 @@ type RuleSet struct {
 // gapCount is how many criteria can have a gap.
 func (rs *RuleSet) gapCount() int { return rs.gaps }
 
+// Decidable says whether every parameter has a value in force on a day;
+// the error names the ones without.
+func (rs *RuleSet) Decidable(asOf time.Time) error {
+	_, err := rs.epochAt(asOf)
+	return err
+}
+
 // Spec returns the rule set as written.
 func (rs *RuleSet) Spec() *Spec { return &rs.spec }
 
