@@ -446,56 +446,41 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 	fr.sbits = resize(fr.sbits, n)
 	sb := fr.sbits
 	clear(sb)
-	bad := false
+	var seen uint64 // every mask ORed: errBit in it means some step failed
 	for c, r := range fp.crit {
-		f, m := fr.f[r], fr.m[r]
-		um := out.Unknown[c][lo : lo+n]
-		copy(um, m)
+		f, m := fr.f[r][:n], fr.m[r][:n]
+		copy(out.Unknown[c][lo:lo+n], m)
+		// Without branches: k is 0 not met, 1 met, 2 or 3 unknown.
 		if fr.codes {
 			cs := out.Codes[c][lo : lo+n]
 			for i := range cs {
-				switch {
-				case m[i]&errBit != 0:
-					bad = true
-				case m[i] != 0:
-					cs[i] = 'u'
-					sb[i] |= 1
-				case f[i] != 0:
-					cs[i] = 'm'
-				default:
-					cs[i] = 'n'
-					sb[i] |= 2
-				}
+				k := b2u(f[i] != 0) | b2u(m[i] != 0)<<1
+				seen |= m[i]
+				cs[i] = codeOfKey[k]
+				sb[i] |= bitsOfKey[k]
 			}
 			continue
 		}
 		cs := out.Criteria[c][lo : lo+n]
 		for i := range cs {
-			switch {
-			case m[i]&errBit != 0:
-				bad = true
-			case m[i] != 0:
-				cs[i] = Unknown
-				sb[i] |= 1
-			case f[i] != 0:
-				cs[i] = Met
-			default:
-				cs[i] = NotMet
-				sb[i] |= 2
-			}
+			k := b2u(f[i] != 0) | b2u(m[i] != 0)<<1
+			seen |= m[i]
+			cs[i] = statusOfKey[k]
+			sb[i] |= bitsOfKey[k]
 		}
 	}
+	bad := seen&errBit != 0
 	for i := range st {
 		st[i] = statusOfBits[sb[i]]
 	}
 	for v, r := range fp.values {
 		copy(out.Values[v][lo:lo+n], fr.f[r])
 		copy(out.ValueUnknown[v][lo:lo+n], fr.m[r])
+		var vs uint64
 		for _, m := range fr.m[r] {
-			if m&errBit != 0 {
-				bad = true
-			}
+			vs |= m
 		}
+		bad = bad || vs&errBit != 0
 	}
 	if out.gaps {
 		for c, r := range fp.gapTarget {
@@ -547,6 +532,21 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 }
 
 var statusOfBits = [4]Status{Eligible, Unknown, Ineligible, Ineligible}
+
+// A criterion's outcome by key (1 if its value is true, plus 2 if
+// unknown): its code, its status and its bits for statusOfBits.
+var (
+	codeOfKey   = [4]byte{'n', 'm', 'u', 'u'}
+	statusOfKey = [4]Status{NotMet, Met, Unknown, Unknown}
+	bitsOfKey   = [4]uint8{2, 0, 1, 1}
+)
+
+func b2u(v bool) uint8 {
+	if v {
+		return 1
+	}
+	return 0
+}
 
 var codeLetter = map[Status]byte{Met: 'm', NotMet: 'n', Unknown: 'u'}
 
