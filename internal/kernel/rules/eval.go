@@ -97,7 +97,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	var v ref.Val
 	switch n.kind {
 	case refField:
-		v = a.p.vals[n.idx]
+		v = a.p.celVal(n.idx)
 	case refParam:
 		v = a.ep.vals[n.idx]
 	case refValue:

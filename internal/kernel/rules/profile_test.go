@@ -89,6 +89,77 @@ func TestEvaluateManyReuse(t *testing.T) {
 	}
 }
 
+// TestTypedSetters: a profile filled field by field gives what NewProfile
+// gives from the same values, and refuses the same bad ones.
+func TestTypedSetters(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	set := func(p *Profile, name string, v any) error {
+		i, ok := FieldIndex(name)
+		if !ok {
+			t.Fatalf("no field %s", name)
+		}
+		switch x := v.(type) {
+		case float64:
+			return p.SetNumber(i, x)
+		case string:
+			if Fields[i].Type == Date {
+				return p.SetDate(i, x)
+			}
+			return p.SetString(i, x)
+		case bool:
+			return p.SetBool(i, x)
+		case []string:
+			return p.SetStrings(i, x)
+		}
+		t.Fatalf("%s: %T", name, v)
+		return nil
+	}
+	typed := &Profile{}
+	for range 200 {
+		want := randomProfile(r)
+		typed.Clear()
+		for _, f := range Fields {
+			if v := want.Value(f.Name); v != nil {
+				if err := set(typed, f.Name, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := typed.Check(); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range Fields {
+			a, _ := json.Marshal(typed.Value(f.Name))
+			b, _ := json.Marshal(want.Value(f.Name))
+			if string(a) != string(b) {
+				t.Fatalf("%s: typed %s, map %s", f.Name, a, b)
+			}
+		}
+	}
+	typed.Clear()
+	for _, c := range []struct {
+		name string
+		v    any
+	}{{"employees", -1.0}, {"employees", 2.5}, {"kind", "planet"}, {"founded_on", "2020-02-30"}, {"industry", "not a code"}} {
+		_, mapErr := NewProfile(map[string]any{c.name: c.v})
+		if err := set(typed, c.name, c.v); err == nil || mapErr == nil || err.Error() != mapErr.Error() {
+			t.Errorf("%s = %v: typed %v, map %v", c.name, c.v, err, mapErr)
+		}
+	}
+	i, _ := FieldIndex("employees")
+	if err := typed.SetString(i, "ten"); err == nil {
+		t.Error("a string set into a number field")
+	}
+	typed.Clear()
+	e, _ := FieldIndex("employees")
+	rd, _ := FieldIndex("rd_staff")
+	typed.SetNumber(e, 10)
+	typed.SetNumber(rd, 11)
+	if typed.Check() == nil {
+		t.Error("rd_staff above employees passed the check")
+	}
+}
+
 // TestCodeFrame: a code frame gives the same statuses, unknown fields and
 // per-criterion outcomes as a frame with Status per criterion.
 func TestCodeFrame(t *testing.T) {

@@ -157,8 +157,9 @@ type slot struct {
 // number of rule sets; it holds the values already in the form the
 // evaluators read, so evaluation does not convert or allocate per field.
 type Profile struct {
-	slots [maxFields]slot
-	vals  [maxFields]ref.Val // CEL values; nil when null
+	slots    [maxFields]slot
+	vals     [maxFields]ref.Val // CEL values; nil when null; see celVal
+	valsOnce sync.Once
 
 	patternsOnce sync.Once
 	patterns     []*interpreter.AttributePattern
@@ -255,9 +256,7 @@ func (p *Profile) fill(m map[string]any) error {
 
 // setAny sets field i from a JSON value and returns what is wrong, if anything.
 func (p *Profile) setAny(i int, v any) string {
-	f := &Fields[i]
-	s := &p.slots[i]
-	switch f.Type {
+	switch Fields[i].Type {
 	case Number:
 		var x float64
 		switch n := v.(type) {
@@ -275,61 +274,26 @@ func (p *Profile) setAny(i int, v any) string {
 		default:
 			return "must be a number"
 		}
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "must be a finite number"
-		}
-		if f.Whole && x != math.Trunc(x) {
-			return "must be a whole number"
-		}
-		if x < 0 {
-			return "must not be negative"
-		}
-		if f.Max > 0 && x > f.Max {
-			return fmt.Sprintf("must be at most %s", string(appendPlain(nil, f.Max)))
-		}
-		s.num = x
-		p.vals[i] = types.Double(x)
+		return p.setNumber(i, x)
 	case String:
 		str, ok := v.(string)
 		if !ok {
 			return "must be a string"
 		}
-		str = strings.TrimSpace(str)
-		if len(str) > 200 {
-			return "is too long"
-		}
-		if f.Name == "industry" {
-			str = strings.ToUpper(str)
-		} else if f.Enum != nil || strings.HasSuffix(f.Name, "_district") {
-			str = strings.ToLower(str)
-		}
-		if f.Enum != nil && !slices.Contains(f.Enum, str) {
-			return "must be one of " + strings.Join(f.Enum, ", ")
-		}
-		if f.Pattern != nil && !f.Pattern.MatchString(str) {
-			return "must be a GB/T 4754 code such as C3973"
-		}
-		s.str = str
-		p.vals[i] = types.String(str)
+		return p.setString(i, str)
 	case Date:
 		str, ok := v.(string)
 		if !ok {
 			return "must be a date string YYYY-MM-DD"
 		}
-		t, err := time.Parse(time.DateOnly, strings.TrimSpace(str))
-		if err != nil || t.Year() < 1800 || t.Year() > 9999 {
-			return "must be a date YYYY-MM-DD"
-		}
-		s.t = t
-		s.num = float64(yyyymmdd(t))
-		p.vals[i] = types.Timestamp{Time: t}
+		return p.setDate(i, str)
 	case Bool:
 		b, ok := v.(bool)
 		if !ok {
 			return "must be true or false"
 		}
-		s.b = b
-		p.vals[i] = types.Bool(b)
+		p.slots[i] = slot{set: true, b: b}
+		return ""
 	case Strings:
 		var list []string
 		switch l := v.(type) {
@@ -342,26 +306,161 @@ func (p *Profile) setAny(i int, v any) string {
 				list = append(list, str)
 			}
 		case []string:
-			list = slices.Clone(l)
+			list = l
 		default:
 			return "must be an array of strings"
 		}
-		out := make([]string, 0, len(list))
-		for _, e := range list {
-			e = strings.ToLower(strings.TrimSpace(e))
-			if f.Enum != nil && !slices.Contains(f.Enum, e) {
-				return fmt.Sprintf("%q is not one of %s", e, strings.Join(f.Enum, ", "))
+		return p.setStrings(i, list)
+	}
+	return "has no type"
+}
+
+func (p *Profile) setNumber(i int, x float64) string {
+	f := &Fields[i]
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "must be a finite number"
+	}
+	if f.Whole && x != math.Trunc(x) {
+		return "must be a whole number"
+	}
+	if x < 0 {
+		return "must not be negative"
+	}
+	if f.Max > 0 && x > f.Max {
+		return fmt.Sprintf("must be at most %s", string(appendPlain(nil, f.Max)))
+	}
+	p.slots[i] = slot{set: true, num: x}
+	return ""
+}
+
+func (p *Profile) setString(i int, str string) string {
+	f := &Fields[i]
+	str = strings.TrimSpace(str)
+	if len(str) > 200 {
+		return "is too long"
+	}
+	if f.Name == "industry" {
+		str = strings.ToUpper(str)
+	} else if f.Enum != nil || strings.HasSuffix(f.Name, "_district") {
+		str = strings.ToLower(str)
+	}
+	if f.Enum != nil && !slices.Contains(f.Enum, str) {
+		return "must be one of " + strings.Join(f.Enum, ", ")
+	}
+	if f.Pattern != nil && !f.Pattern.MatchString(str) {
+		return "must be a GB/T 4754 code such as C3973"
+	}
+	p.slots[i] = slot{set: true, str: str}
+	return ""
+}
+
+func (p *Profile) setDate(i int, str string) string {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(str))
+	if err != nil || t.Year() < 1800 || t.Year() > 9999 {
+		return "must be a date YYYY-MM-DD"
+	}
+	p.slots[i] = slot{set: true, t: t, num: float64(yyyymmdd(t))}
+	return ""
+}
+
+// setStrings keeps a sorted, lower-case copy of list without repeats.
+func (p *Profile) setStrings(i int, list []string) string {
+	f := &Fields[i]
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if f.Enum != nil && !slices.Contains(f.Enum, e) {
+			return fmt.Sprintf("%q is not one of %s", e, strings.Join(f.Enum, ", "))
+		}
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	slices.Sort(out)
+	p.slots[i] = slot{set: true, list: out}
+	return ""
+}
+
+// celVal is field i as CEL sees it, nil when null; the CEL values are
+// made on first use, which the fast evaluators never need.
+func (p *Profile) celVal(i int) ref.Val {
+	p.valsOnce.Do(func() {
+		for k := range Fields {
+			s := &p.slots[k]
+			if !s.set {
+				continue
 			}
-			if !slices.Contains(out, e) {
-				out = append(out, e)
+			switch Fields[k].Type {
+			case Number:
+				p.vals[k] = types.Double(s.num)
+			case String:
+				p.vals[k] = types.String(s.str)
+			case Date:
+				p.vals[k] = types.Timestamp{Time: s.t}
+			case Bool:
+				p.vals[k] = types.Bool(s.b)
+			case Strings:
+				p.vals[k] = types.NewStringList(types.DefaultTypeAdapter, s.list)
 			}
 		}
-		slices.Sort(out)
-		s.list = out
-		p.vals[i] = types.NewStringList(types.DefaultTypeAdapter, out)
+	})
+	return p.vals[i]
+}
+
+// The typed setters fill a profile field by field, with NewProfile's
+// checks but without a map of boxed values: for loaders of many profiles.
+// A field is named by its index in Fields (FieldIndex); a setter of the
+// wrong type for the field refuses. Clear empties a profile for the next
+// one; Check makes the checks across fields that NewProfile makes.
+
+// FieldIndex is the index in Fields of a field.
+func FieldIndex(name string) (int, bool) {
+	i, ok := fieldIndex[name]
+	return i, ok
+}
+
+// Clear empties p.
+func (p *Profile) Clear() { *p = Profile{} }
+
+// SetNumber sets a number field.
+func (p *Profile) SetNumber(i int, x float64) error {
+	return p.typed(i, Number, func() string { return p.setNumber(i, x) })
+}
+
+// SetString sets a string field.
+func (p *Profile) SetString(i int, s string) error {
+	return p.typed(i, String, func() string { return p.setString(i, s) })
+}
+
+// SetDate sets a date field from YYYY-MM-DD.
+func (p *Profile) SetDate(i int, s string) error {
+	return p.typed(i, Date, func() string { return p.setDate(i, s) })
+}
+
+// SetBool sets a true-or-false field.
+func (p *Profile) SetBool(i int, b bool) error {
+	return p.typed(i, Bool, func() string { p.slots[i] = slot{set: true, b: b}; return "" })
+}
+
+// SetStrings sets a list field.
+func (p *Profile) SetStrings(i int, l []string) error {
+	return p.typed(i, Strings, func() string { return p.setStrings(i, l) })
+}
+
+// Check refuses combinations of fields that cannot be true.
+func (p *Profile) Check() error { return apperr.Fields(p.crossCheck()) }
+
+func (p *Profile) typed(i int, t Type, set func() string) error {
+	if i < 0 || i >= len(Fields) {
+		return apperr.Field("field", "no profile field %d", i)
 	}
-	s.set = true
-	return ""
+	if Fields[i].Type != t {
+		return apperr.Field(Fields[i].Name, "is not a %s field", t)
+	}
+	if msg := set(); msg != "" {
+		return apperr.Field(Fields[i].Name, "%s", msg)
+	}
+	return nil
 }
 
 // crossCheck refuses combinations that cannot be true of any enterprise.

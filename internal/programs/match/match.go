@@ -142,8 +142,9 @@ var checkedFields = []string{"employees", "rd_staff", "revenue_yuan", "revenue_3
 	"rd_expense_3y_yuan", "rd_expense_domestic_3y_yuan", "high_tech_revenue_yuan"}
 
 type profileCol struct {
-	name string
-	kind colKind
+	name  string
+	kind  colKind
+	field int // index in rules.Fields
 }
 
 // columnsFor lists the columns of the fields the rule sets read, in the
@@ -163,7 +164,8 @@ func columnsFor(sets []*rules.RuleSet) []profileCol {
 	var out []profileCol
 	for _, f := range rules.Fields {
 		if k, ok := profileCols[f.Name]; ok && want[f.Name] {
-			out = append(out, profileCol{f.Name, k})
+			i, _ := rules.FieldIndex(f.Name)
+			out = append(out, profileCol{f.Name, k, i})
 		}
 	}
 	return out
@@ -252,7 +254,7 @@ func (s *Service) loadRange(ctx context.Context, lo, hi int64, cols []profileCol
 		cur = nil
 	}
 	prof := &rules.Profile{}
-	m := make(map[string]any, len(cols)+2)
+	kind, _ := rules.FieldIndex("kind")
 	var id int64
 	texts := make([]string, len(cols))
 	ntexts := make([]sql.NullString, len(cols))
@@ -278,33 +280,41 @@ func (s *Service) loadRange(ctx context.Context, lo, hi int64, cols []profileCol
 		if err := rows.Scan(dest...); err != nil {
 			return nil, apperr.Wrap(err, "match profile scan")
 		}
-		clear(m)
-		m["kind"] = "enterprise"
+		// The profile is filled by the typed setters, which check as
+		// rules.NewProfile does, without a map of boxed values per row.
+		prof.Clear()
+		err := prof.SetString(kind, "enterprise")
 		for i, c := range cols {
+			if err != nil {
+				break
+			}
 			switch c.kind {
 			case cText:
-				m[c.name] = texts[i]
+				err = prof.SetString(c.field, texts[i])
 			case cWords:
-				m[c.name] = strings.Fields(texts[i])
+				err = prof.SetStrings(c.field, strings.Fields(texts[i]))
 			case cNullText:
 				if ntexts[i].Valid {
-					m[c.name] = ntexts[i].String
+					err = prof.SetString(c.field, ntexts[i].String)
 				}
 			case cNumber:
 				if nums[i].Valid {
-					m[c.name] = float64(nums[i].Int64)
+					err = prof.SetNumber(c.field, float64(nums[i].Int64))
 				}
 			case cDate:
 				if days[i].Valid {
-					m[c.name] = days[i].String
+					err = prof.SetDate(c.field, days[i].String)
 				}
 			case cBool:
 				if bools[i].Valid {
-					m[c.name] = bools[i].Bool
+					err = prof.SetBool(c.field, bools[i].Bool)
 				}
 			}
 		}
-		if err := prof.Reset(m); err != nil {
+		if err == nil {
+			err = prof.Check()
+		}
+		if err != nil {
 			e.invalid++
 			continue
 		}
