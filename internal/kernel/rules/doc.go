@@ -25,10 +25,12 @@
 // not parse, refer to unknown names, give the wrong type or may cost more
 // than MaxEstimatedCost; evaluation stops at MaxRuntimeCost.
 //
-// Two evaluators give the same results: CEL itself, and a fast evaluator
-// (fast.go) that compiles the common subset of CEL into closures over
-// columns of profiles (Batch) for city-wide matching. A property test
-// holds them to agreement on random rules and profiles.
+// The evaluators give the same results: CEL itself, and a fast evaluator
+// that compiles the common subset of CEL twice, into closures over
+// columns of profiles (Batch, fast.go) for city-wide matching and into
+// plain instructions over one row (scalar.go) for one enterprise against
+// many programs. Property tests hold them to agreement on random rules
+// and profiles.
 //
 // Built-in rule sets (builtin/*.json) carry their own test cases, run by
 // go test and by RuleSet.Check. README.md describes the file format.

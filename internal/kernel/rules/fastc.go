@@ -441,28 +441,29 @@ func b2f(v bool) float64 {
 func (b *fastBuilder) compare(fn string, x, y int, k regKind) int {
 	o := b.temp(kNum)
 	if k == kStr {
+		sub := cmpSub[fn]
 		b.op(func(fr *Frame) {
 			a, am, c, cm, out, om := fr.s[x], fr.m[x], fr.s[y], fr.m[y], fr.f[o], fr.m[o]
-			for i := range out {
+			c, cm, out, om = c[:len(a)], cm[:len(a)], out[:len(a)], om[:len(a)]
+			for i := range a {
 				om[i] = am[i] | cm[i]
-				var v bool
-				switch fn {
-				case operators.Equals:
-					v = a[i] == c[i]
-				case operators.NotEquals:
-					v = a[i] != c[i]
-				case operators.Less:
-					v = a[i] < c[i]
-				case operators.LessEquals:
-					v = a[i] <= c[i]
-				case operators.Greater:
-					v = a[i] > c[i]
-				case operators.GreaterEquals:
-					v = a[i] >= c[i]
-				}
-				out[i] = b2f(v)
 			}
-		}, sop{code: scCmpStr, sub: cmpSub[fn], o: int32(o), x: int32(x), y: int32(y)})
+			// The operator is chosen once per step, not per row.
+			switch sub {
+			case subEq:
+				for i := range a {
+					out[i] = b2f(a[i] == c[i])
+				}
+			case subNe:
+				for i := range a {
+					out[i] = b2f(a[i] != c[i])
+				}
+			default:
+				for i := range a {
+					out[i] = b2f(cmpStr(sub, a[i], c[i]))
+				}
+			}
+		}, sop{code: scCmpStr, sub: sub, o: int32(o), x: int32(x), y: int32(y)})
 		return o
 	}
 	b.op(func(fr *Frame) {
