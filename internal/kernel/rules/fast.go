@@ -318,7 +318,8 @@ func (b *Batch) Profile(row int) *Profile {
 // by the Frame and valid until the frame's next use.
 type Outcome struct {
 	N            int
-	Status       []Status    // per row
+	Status       []Status    // per row; empty with a code frame
+	StatusCodes  []byte      // per row 'e' eligible, 'i' ineligible, 'u' unknown; code frames only
 	Criteria     [][]Status  // [criterion][row]; empty with a code frame
 	Codes        [][]byte    // [criterion][row] 'm', 'n', 'u'; code frames only
 	Unknown      [][]uint64  // [criterion][row]: unknown fields, see FieldNames
@@ -350,7 +351,11 @@ func resize[T any](s []T, n int) []T {
 
 func (o *Outcome) reset(rs *RuleSet, n int, codes bool) {
 	o.N = n
-	o.Status = resize(o.Status, n)
+	if codes {
+		o.Status, o.StatusCodes = o.Status[:0], resize(o.StatusCodes, n)
+	} else {
+		o.Status, o.StatusCodes = resize(o.Status, n), o.StatusCodes[:0]
+	}
 	o.Unknown = resize(o.Unknown, len(rs.criteria))
 	if codes {
 		o.Criteria = o.Criteria[:0]
@@ -440,7 +445,6 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 	fp := rs.fast
 	var redo []int
 	n := fr.n
-	st := out.Status[lo : lo+n]
 	// The status is gathered as bits (1 some criterion unknown, 2 some
 	// criterion not met) and written once per row.
 	fr.sbits = resize(fr.sbits, n)
@@ -470,8 +474,16 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 		}
 	}
 	bad := seen&errBit != 0
-	for i := range st {
-		st[i] = statusOfBits[sb[i]]
+	if fr.codes {
+		sc := out.StatusCodes[lo : lo+n]
+		for i := range sc {
+			sc[i] = statusCodeOfBits[sb[i]]
+		}
+	} else {
+		st := out.Status[lo : lo+n]
+		for i := range st {
+			st[i] = statusOfBits[sb[i]]
+		}
 	}
 	for v, r := range fp.values {
 		copy(out.Values[v][lo:lo+n], fr.f[r])
@@ -533,6 +545,11 @@ func (rs *RuleSet) collect(fr *Frame, b *Batch, lo int, asOf time.Time) error {
 
 var statusOfBits = [4]Status{Eligible, Unknown, Ineligible, Ineligible}
 
+var (
+	statusCodeOfBits = [4]byte{'e', 'u', 'i', 'i'}
+	statusCode       = map[Status]byte{Eligible: 'e', Unknown: 'u', Ineligible: 'i'}
+)
+
 // A criterion's outcome by key (1 if its value is true, plus 2 if
 // unknown): its code, its status and its bits for statusOfBits.
 var (
@@ -552,7 +569,11 @@ var codeLetter = map[Status]byte{Met: 'm', NotMet: 'n', Unknown: 'u'}
 
 // fill sets one row of an outcome from a full result.
 func (o *Outcome) fill(rs *RuleSet, row int, res *Result) {
-	o.Status[row] = res.Status
+	if len(o.StatusCodes) > 0 {
+		o.StatusCodes[row] = statusCode[res.Status]
+	} else {
+		o.Status[row] = res.Status
+	}
 	for c, cr := range res.Criteria {
 		if len(o.Codes) > 0 {
 			o.Codes[c][row] = codeLetter[cr.Status]

@@ -376,12 +376,12 @@ func evaluate(fr *rules.Frame, rs *rules.RuleSet, e *enterprises, asOf time.Time
 		}
 		base := e.starts[bi]
 		for i := 0; i < o.N; i++ {
-			st := o.Status[i]
-			if st == rules.Ineligible {
+			st := o.StatusCodes[i]
+			if st == 'i' {
 				inel++
 				continue
 			}
-			r := row{org: e.ids[base+i], eligible: st == rules.Eligible, amount: -1}
+			r := row{org: e.ids[base+i], eligible: st == 'e', amount: -1}
 			for c := 0; c < nc; c++ {
 				cs := o.Codes[c][i]
 				buf[c] = cs
