@@ -108,6 +108,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go a.Obligations.Worker(ctx, 24*time.Hour, log)
 	// Work-permit renewal reminders and re-scoring, at start and daily.
 	go a.Talent.Worker(ctx, 24*time.Hour, log)
+	// File the interest subsidies' quarter-end claims once each quarter's
+	// grace period is over, checked at start and daily.
+	go a.Finance.Worker(ctx, 24*time.Hour, log)
 	// Escalate overdue service-desk requests every five minutes.
 	go a.Desk.Worker(ctx, 5*time.Minute, log)
 	// Keep the indicators' cache in step with their sources.

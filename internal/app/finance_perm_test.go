@@ -210,6 +210,9 @@ func financeMoreCells() []cell {
 			_, q, sc := w.subsidyLoan()
 			return p("/api/v1/finance/subsidy-schemes/%d/quarter-end", sc), map[string]any{"quarter": q}
 		}, want: only(http.StatusOK, http.StatusForbidden, jingan...)},
+		{route: "GET /api/v1/finance/subsidy-schemes/{id}/quarter-ends", name: "Jing'an's runs", req: func(w *world) (string, any) {
+			return p("/api/v1/finance/subsidy-schemes/%d/quarter-ends", w.mustCreate("/api/v1/finance/subsidy-schemes", w.admin, w.schemeBody())), nil
+		}, want: only(http.StatusOK, http.StatusForbidden, jingan...)},
 		{route: "GET /api/v1/finance/subsidy-claims", name: "mine or the queue", req: func(w *world) (string, any) { return "/api/v1/finance/subsidy-claims", nil },
 			want: signedIn(http.StatusOK)},
 		{route: "POST /api/v1/finance/subsidy-claims", name: "Yunshan's loan", req: func(w *world) (string, any) {

@@ -219,6 +219,7 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/finance/subsidy-schemes/{id}", fAPI.GetScheme},
 		{"PUT", "/api/v1/finance/subsidy-schemes/{id}", fAPI.PutScheme},
 		{"POST", "/api/v1/finance/subsidy-schemes/{id}/quarter-end", fAPI.RunQuarter},
+		{"GET", "/api/v1/finance/subsidy-schemes/{id}/quarter-ends", fAPI.QuarterRuns},
 		{"GET", "/api/v1/finance/subsidy-claims", fAPI.SubsidyClaims},
 		{"POST", "/api/v1/finance/subsidy-claims", fAPI.ClaimSubsidy},
 		{"POST", "/api/v1/finance/subsidy-claims/bulk", fAPI.BulkSubsidyClaims},

@@ -48,6 +48,18 @@ func (a *API) RunQuarter(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// QuarterRuns is GET /api/v1/finance/subsidy-schemes/{id}/quarter-ends:
+// the scheme's recorded quarter-end runs, by officers and the schedule.
+func (a *API) QuarterRuns(w http.ResponseWriter, r *http.Request) {
+	httpx.Call(w, r, true, true, http.StatusOK, func(p *auth.Principal, id int64, _ httpx.NoBody) (map[string]any, error) {
+		runs, err := a.S.QuarterRuns(r.Context(), p, id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"items": runs, "due_quarter": DueQuarter(a.S.today()), "grace_days": QuarterEndGrace}, nil
+	})
+}
+
 // SubsidyClaims is GET /api/v1/finance/subsidy-claims (state, scheme_id).
 func (a *API) SubsidyClaims(w http.ResponseWriter, r *http.Request) {
 	httpx.Call(w, r, true, false, http.StatusOK, func(p *auth.Principal, _ int64, _ httpx.NoBody) (map[string]any, error) {

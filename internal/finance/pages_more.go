@@ -92,6 +92,12 @@ type subsidiesData struct {
 	Pools    []Pool
 	Runs     map[int64]bool
 	LastQ    string
+	// QuarterRuns are the recorded quarter-end runs of the schemes the
+	// user runs (the last five each); DueQ the quarter the schedule runs
+	// and Grace its days after a quarter's end.
+	QuarterRuns map[int64][]QuarterRunRecord
+	DueQ        string
+	Grace       int
 }
 
 // Subsidies is GET /finance/subsidies: the schemes; the enterprise's
@@ -105,7 +111,8 @@ func (pg *Pages) Subsidies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := subsidiesData{Schemes: schemes, State: r.URL.Query().Get("state"), States: []string{SubsidySubmitted, SubsidyApproved, SubsidyPaid, SubsidyRejected},
-		Runs: map[int64]bool{}, LastQ: QuarterOf(pg.S.today().AddDate(0, -3, 0))}
+		Runs: map[int64]bool{}, LastQ: QuarterOf(pg.S.today().AddDate(0, -3, 0)), QuarterRuns: map[int64][]QuarterRunRecord{},
+		DueQ: DueQuarter(pg.S.today()), Grace: QuarterEndGrace}
 	if p != nil {
 		all, err := pg.S.SubsidyClaims(ctx, p, SubsidyQuery{State: d.State})
 		if err != nil {
@@ -119,6 +126,15 @@ func (pg *Pages) Subsidies(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, sc := range schemes {
 			d.Runs[sc.ID] = runs(p, sc.OwnerOrgID)
+			if !d.Runs[sc.ID] {
+				continue
+			}
+			qr, err := pg.S.QuarterRuns(ctx, p, sc.ID)
+			if err != nil {
+				pg.UI.Error(w, r, err)
+				return
+			}
+			d.QuarterRuns[sc.ID] = qr[:min(len(qr), 5)]
 		}
 		for _, c := range all {
 			for _, sc := range schemes {

@@ -785,7 +785,8 @@ type QuarterRun struct {
 
 // RunQuarter is the system's claim at quarter end: for every loan the
 // scheme covers with interest repaid in the quarter and no claim yet, a
-// claim of origin system (officers of the scheme's agency start it).
+// claim of origin system (officers of the scheme's agency start it; the
+// daily schedule does too, see RunDueQuarters). Every run is recorded.
 func (s *Service) RunQuarter(ctx context.Context, p *auth.Principal, schemeID int64, quarter string) (QuarterRun, error) {
 	if p == nil {
 		return QuarterRun{}, apperr.New(apperr.Unauthorized, "sign in")
@@ -797,12 +798,26 @@ func (s *Service) RunQuarter(ctx context.Context, p *auth.Principal, schemeID in
 	if !runs(p, sc.OwnerOrgID) {
 		return QuarterRun{}, apperr.New(apperr.Forbidden, "officers of the program's agency run its subsidy schemes")
 	}
-	q, from, to, err := ParseQuarter(quarter)
+	q, _, to, err := ParseQuarter(quarter)
 	if err != nil {
 		return QuarterRun{}, err
 	}
 	if to.After(s.today()) {
 		return QuarterRun{}, apperr.Field("quarter", "%s has not ended", q)
+	}
+	run, err := s.runQuarter(ctx, sc, q)
+	if err != nil {
+		return run, err
+	}
+	_, err = s.recordRun(ctx, sc, run, RunByOfficer, p.UserID)
+	return run, err
+}
+
+// runQuarter files the system's claims of a scheme for an ended quarter.
+func (s *Service) runQuarter(ctx context.Context, sc Scheme, quarter string) (QuarterRun, error) {
+	q, from, to, err := ParseQuarter(quarter)
+	if err != nil {
+		return QuarterRun{}, err
 	}
 	var args db.Args
 	cond := []string{}
@@ -811,6 +826,9 @@ func (s *Service) RunQuarter(ctx context.Context, p *auth.Principal, schemeID in
 	}
 	if len(sc.PoolIDs) > 0 {
 		cond = append(cond, `p.pool_id IN (`+db.List(&args, sc.PoolIDs)+`)`)
+	}
+	if len(cond) == 0 {
+		return QuarterRun{Quarter: q, Claimed: []SubsidyClaim{}, Skipped: []BulkResult{}}, nil
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT l.id FROM loans l JOIN loan_products p ON p.id = l.product_id JOIN loan_repayments r ON r.loan_id = l.id
 		WHERE (`+strings.Join(cond, " OR ")+`) AND r.paid_on >= `+args.Add(from.Format(time.DateOnly))+` AND r.paid_on < `+args.Add(to.Format(time.DateOnly))+`
