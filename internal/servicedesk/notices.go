@@ -17,6 +17,7 @@ import (
 	"rainforest/internal/kernel/rules"
 	"rainforest/internal/kernel/text"
 	"rainforest/internal/kernel/workflow"
+	"rainforest/internal/registry"
 )
 
 // CompileRule compiles a targeting rule: a CEL expression over the
@@ -54,44 +55,14 @@ func CompileRule(rule string) (*rules.RuleSet, error) {
 	return rs, nil
 }
 
-// profile column kinds, read straight from orgs under the field's name.
-type colKind int
-
-const (
-	cText colKind = iota
-	cNullText
-	cNumber
-	cDate
-	cWords
-	cBool
-)
-
-var profileCols = map[string]colKind{
-	"uscc": cText, "name_zh": cText, "name_en": cText, "kind": cText,
-	"registered_district": cNullText, "tax_district": cNullText, "industry": cNullText, "tech_field": cNullText,
-	"park_id": cNumber, "founded_on": cDate, "employees": cNumber, "rd_staff": cNumber, "revenue_yuan": cNumber,
-	"total_assets_yuan": cNumber, "rd_expense_yuan": cNumber, "revenue_3y_yuan": cNumber, "rd_expense_3y_yuan": cNumber,
-	"rd_expense_domestic_3y_yuan": cNumber, "high_tech_revenue_yuan": cNumber, "invention_patents": cNumber,
-	"other_ip": cNumber, "certifications": cWords, "innovation_score": cNumber, "major_incident_last_year": cBool,
-}
-
 // Targets evaluates a compiled rule over the enterprises of district (""
 // : the whole city) as of today and returns those it selects, in id
 // order, and how many could not be evaluated. Only the fields the rule
 // reads are loaded; an unknown (null) field that the rule needs leaves
 // the enterprise out.
 func (s *Service) Targets(ctx context.Context, q workflow.Querier, rs *rules.RuleSet, district string) ([]OrgBrief, int, error) {
-	var cols []string
-	for _, n := range rules.FieldNames(rs.Fields()) {
-		if _, ok := profileCols[n]; ok {
-			cols = append(cols, n)
-		}
-	}
-	sqlq := `SELECT id, name_zh, name_en`
-	for _, c := range cols {
-		sqlq += `, ` + c // names from the fixed vocabulary above, never input
-	}
-	sqlq += ` FROM orgs WHERE kind = 'enterprise'`
+	pc := registry.NewProfileColumns(rs.Fields(), false)
+	sqlq := `SELECT id, name_zh, name_en` + pc.Select() + ` FROM orgs WHERE kind = 'enterprise'`
 	var args db.Args
 	if district != "" {
 		sqlq += ` AND registered_district = ` + args.Add(district)
@@ -126,61 +97,14 @@ func (s *Service) Targets(ctx context.Context, q workflow.Querier, rs *rules.Rul
 		batch = rules.NewBatchCap(1024)
 		return nil
 	}
-	vals := make([]any, len(cols))
-	texts := make([]string, len(cols))
-	ntexts := make([]sql.NullString, len(cols))
-	nums := make([]sql.NullInt64, len(cols))
-	days := make([]db.Date, len(cols))
-	bools := make([]sql.NullBool, len(cols))
 	var b OrgBrief
-	dest := []any{&b.ID, &b.NameZh, &b.NameEn}
-	for i, c := range cols {
-		switch profileCols[c] {
-		case cText, cWords:
-			vals[i] = &texts[i]
-		case cNullText:
-			vals[i] = &ntexts[i]
-		case cNumber:
-			vals[i] = &nums[i]
-		case cDate:
-			vals[i] = &days[i]
-		case cBool:
-			vals[i] = &bools[i]
-		}
-		dest = append(dest, vals[i])
-	}
+	dest := append([]any{&b.ID, &b.NameZh, &b.NameEn}, pc.Dest()...)
 	prof := &rules.Profile{}
-	m := map[string]any{}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, apperr.Wrap(err, "notice targets")
 		}
-		clear(m)
-		for i, c := range cols {
-			switch profileCols[c] {
-			case cText:
-				m[c] = texts[i]
-			case cWords:
-				m[c] = strings.Fields(texts[i])
-			case cNullText:
-				if ntexts[i].Valid {
-					m[c] = ntexts[i].String
-				}
-			case cNumber:
-				if nums[i].Valid {
-					m[c] = float64(nums[i].Int64)
-				}
-			case cDate:
-				if days[i].Valid {
-					m[c] = days[i].String
-				}
-			case cBool:
-				if bools[i].Valid {
-					m[c] = bools[i].Bool
-				}
-			}
-		}
-		if err := prof.Reset(m); err != nil {
+		if err := pc.Fill(prof); err != nil {
 			skipped++
 			continue
 		}

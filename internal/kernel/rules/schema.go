@@ -463,20 +463,36 @@ func (p *Profile) typed(i int, t Type, set func() string) error {
 	return nil
 }
 
+// crossChecks are the combinations of fields that cannot be true of any
+// enterprise: small above big.
+var crossChecks = []struct{ small, big, msg string }{
+	{"rd_staff", "employees", "cannot exceed employees"},
+	{"rd_expense_domestic_3y_yuan", "rd_expense_3y_yuan", "cannot exceed rd_expense_3y_yuan"},
+	{"rd_expense_yuan", "rd_expense_3y_yuan", "cannot exceed rd_expense_3y_yuan, which includes the latest year"},
+	{"revenue_yuan", "revenue_3y_yuan", "cannot exceed revenue_3y_yuan, which includes the latest year"},
+	{"high_tech_revenue_yuan", "revenue_yuan", "cannot exceed revenue_yuan"},
+}
+
+// CheckedFields is the mask of the fields the checks across fields
+// compare (see FieldNames): loaders that read only some fields read these
+// too, so that a profile NewProfile refuses is refused by them as well.
+func CheckedFields() uint64 {
+	var m uint64
+	for _, c := range crossChecks {
+		m |= 1<<fieldIndex[c.small] | 1<<fieldIndex[c.big]
+	}
+	return m
+}
+
 // crossCheck refuses combinations that cannot be true of any enterprise.
 func (p *Profile) crossCheck() []apperr.FieldError {
 	var fs []apperr.FieldError
-	le := func(small, big, msg string) {
-		a, b := &p.slots[fieldIndex[small]], &p.slots[fieldIndex[big]]
+	for _, c := range crossChecks {
+		a, b := &p.slots[fieldIndex[c.small]], &p.slots[fieldIndex[c.big]]
 		if a.set && b.set && a.num > b.num {
-			fs = append(fs, apperr.FieldError{Field: small, Message: msg})
+			fs = append(fs, apperr.FieldError{Field: c.small, Message: c.msg})
 		}
 	}
-	le("rd_staff", "employees", "cannot exceed employees")
-	le("rd_expense_domestic_3y_yuan", "rd_expense_3y_yuan", "cannot exceed rd_expense_3y_yuan")
-	le("rd_expense_yuan", "rd_expense_3y_yuan", "cannot exceed rd_expense_3y_yuan, which includes the latest year")
-	le("revenue_yuan", "revenue_3y_yuan", "cannot exceed revenue_3y_yuan, which includes the latest year")
-	le("high_tech_revenue_yuan", "revenue_yuan", "cannot exceed revenue_yuan")
 	return fs
 }
 

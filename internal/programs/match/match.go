@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"rainforest/internal/kernel/notify"
 	"rainforest/internal/kernel/rules"
 	"rainforest/internal/programs"
+	"rainforest/internal/registry"
 )
 
 // Service is the matcher.
@@ -112,63 +112,15 @@ type enterprises struct {
 	invalid int
 }
 
-// A profile column is read straight from orgs under its field's name:
-// matching sees every field, as the registry's own preview does, but reads
-// only the fields the open programs' rules read (and those the profile's
-// own consistency checks compare).
-type colKind int
-
-const (
-	cText     colKind = iota // NOT NULL text
-	cNullText                // text or NULL
-	cNumber                  // integer or NULL, as a number
-	cDate                    // day or NULL
-	cWords                   // space-separated words, as a list
-	cBool                    // boolean or NULL
-)
-
-var profileCols = map[string]colKind{
-	"uscc": cText, "name_zh": cText, "name_en": cText,
-	"registered_district": cNullText, "tax_district": cNullText, "industry": cNullText, "tech_field": cNullText,
-	"park_id": cNumber, "founded_on": cDate, "employees": cNumber, "rd_staff": cNumber, "revenue_yuan": cNumber,
-	"total_assets_yuan": cNumber, "rd_expense_yuan": cNumber, "revenue_3y_yuan": cNumber, "rd_expense_3y_yuan": cNumber,
-	"rd_expense_domestic_3y_yuan": cNumber, "high_tech_revenue_yuan": cNumber, "invention_patents": cNumber,
-	"other_ip": cNumber, "certifications": cWords, "innovation_score": cNumber, "major_incident_last_year": cBool,
-}
-
-// checkedFields are compared by the profile's consistency checks: always
-// read, so that a profile the registry's preview refuses is refused here.
-var checkedFields = []string{"employees", "rd_staff", "revenue_yuan", "revenue_3y_yuan", "rd_expense_yuan",
-	"rd_expense_3y_yuan", "rd_expense_domestic_3y_yuan", "high_tech_revenue_yuan"}
-
-type profileCol struct {
-	name  string
-	kind  colKind
-	field int // index in rules.Fields
-}
-
-// columnsFor lists the columns of the fields the rule sets read, in the
-// vocabulary's order ("kind" is not read: every row is an enterprise).
-func columnsFor(sets []*rules.RuleSet) []profileCol {
+// columnsFor is the mask of the fields the rule sets read: matching sees
+// every field, as the registry's own preview does, but reads only these
+// (and those the profile's own consistency checks compare).
+func columnsFor(sets []*rules.RuleSet) uint64 {
 	var mask uint64
 	for _, rs := range sets {
 		mask |= rs.Fields()
 	}
-	want := map[string]bool{}
-	for _, n := range rules.FieldNames(mask) {
-		want[n] = true
-	}
-	for _, n := range checkedFields {
-		want[n] = true
-	}
-	var out []profileCol
-	for _, f := range rules.Fields {
-		if k, ok := profileCols[f.Name]; ok && want[f.Name] {
-			i, _ := rules.FieldIndex(f.Name)
-			out = append(out, profileCol{f.Name, k, i})
-		}
-	}
-	return out
+	return mask
 }
 
 func (s *Service) chunk() int {
@@ -188,7 +140,7 @@ func (s *Service) workers() int {
 // load reads the enterprises (one when orgID is not 0). The city is read
 // in as many ranges of ids as there are workers, each streamed by its own
 // query and decoded on its own core, and the ranges laid end to end.
-func (s *Service) load(ctx context.Context, orgID int64, cols []profileCol) (*enterprises, error) {
+func (s *Service) load(ctx context.Context, orgID int64, cols uint64) (*enterprises, error) {
 	if orgID != 0 {
 		return s.loadRange(ctx, orgID, orgID, cols)
 	}
@@ -232,13 +184,9 @@ func (s *Service) load(ctx context.Context, orgID int64, cols []profileCol) (*en
 }
 
 // loadRange reads the enterprises whose ids are in [lo, hi].
-func (s *Service) loadRange(ctx context.Context, lo, hi int64, cols []profileCol) (*enterprises, error) {
-	q := `SELECT id`
-	for _, c := range cols {
-		q += `, ` + c.name // names from the fixed vocabulary above, never input
-	}
-	q += ` FROM orgs WHERE kind = 'enterprise' AND id BETWEEN $1 AND $2 ORDER BY id`
-	rows, err := s.DB.Read.QueryContext(ctx, q, lo, hi)
+func (s *Service) loadRange(ctx context.Context, lo, hi int64, fields uint64) (*enterprises, error) {
+	pc := registry.NewProfileColumns(fields, true)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id`+pc.Select()+` FROM orgs WHERE kind = 'enterprise' AND id BETWEEN $1 AND $2 ORDER BY id`, lo, hi)
 	if err != nil {
 		return nil, apperr.Wrap(err, "match profiles")
 	}
@@ -254,67 +202,13 @@ func (s *Service) loadRange(ctx context.Context, lo, hi int64, cols []profileCol
 		cur = nil
 	}
 	prof := &rules.Profile{}
-	kind, _ := rules.FieldIndex("kind")
 	var id int64
-	texts := make([]string, len(cols))
-	ntexts := make([]sql.NullString, len(cols))
-	nums := make([]sql.NullInt64, len(cols))
-	days := make([]db.Date, len(cols))
-	bools := make([]sql.NullBool, len(cols))
-	dest := []any{&id}
-	for i, c := range cols {
-		switch c.kind {
-		case cText, cWords:
-			dest = append(dest, &texts[i])
-		case cNullText:
-			dest = append(dest, &ntexts[i])
-		case cNumber:
-			dest = append(dest, &nums[i])
-		case cDate:
-			dest = append(dest, &days[i])
-		case cBool:
-			dest = append(dest, &bools[i])
-		}
-	}
+	dest := append([]any{&id}, pc.Dest()...)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, apperr.Wrap(err, "match profile scan")
 		}
-		// The profile is filled by the typed setters, which check as
-		// rules.NewProfile does, without a map of boxed values per row.
-		prof.Clear()
-		err := prof.SetString(kind, "enterprise")
-		for i, c := range cols {
-			if err != nil {
-				break
-			}
-			switch c.kind {
-			case cText:
-				err = prof.SetString(c.field, texts[i])
-			case cWords:
-				err = prof.SetStrings(c.field, strings.Fields(texts[i]))
-			case cNullText:
-				if ntexts[i].Valid {
-					err = prof.SetString(c.field, ntexts[i].String)
-				}
-			case cNumber:
-				if nums[i].Valid {
-					err = prof.SetNumber(c.field, float64(nums[i].Int64))
-				}
-			case cDate:
-				if days[i].Valid {
-					err = prof.SetDate(c.field, days[i].String)
-				}
-			case cBool:
-				if bools[i].Valid {
-					err = prof.SetBool(c.field, bools[i].Bool)
-				}
-			}
-		}
-		if err == nil {
-			err = prof.Check()
-		}
-		if err != nil {
+		if err := pc.Fill(prof); err != nil {
 			e.invalid++
 			continue
 		}
