@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"rainforest/internal/app/apptest"
-	"rainforest/internal/kernel/rules"
 	"rainforest/internal/kernel/auth"
+	"rainforest/internal/kernel/rules"
 	"rainforest/internal/programs"
 	"rainforest/internal/registry"
 )
