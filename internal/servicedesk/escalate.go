@@ -131,6 +131,11 @@ func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Log
 		case len(es) > 0:
 			log.Info("service desk escalations", "requests", len(es))
 		}
+		if n, err := s.DeliverPending(ctx); err != nil && ctx.Err() == nil {
+			log.Error("service desk notice delivery", "err", err)
+		} else if n > 0 {
+			log.Info("service desk notices delivered", "notices", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

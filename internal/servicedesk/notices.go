@@ -167,12 +167,13 @@ func (s *Service) PreviewNotice(ctx context.Context, p *auth.Principal, rule, di
 	return pv, nil
 }
 
-const noticeCols = `id, district, title_zh, title_en, body_zh, body_en, rule, state, reach, published_at, created_at FROM desk_notices`
+const noticeCols = `id, district, title_zh, title_en, body_zh, body_en, rule, state, reach, published_at, created_at,
+	(SELECT COUNT(*) FROM desk_notice_recipients r WHERE r.notice_id = desk_notices.id AND r.delivered = FALSE) FROM desk_notices`
 
 func scanNotice(sc interface{ Scan(...any) error }) (Notice, error) {
 	var n Notice
 	var pub db.Time
-	err := sc.Scan(&n.ID, &n.District, &n.TitleZh, &n.TitleEn, &n.BodyZh, &n.BodyEn, &n.Rule, &n.State, &n.Reach, &pub, &n.CreatedAt)
+	err := sc.Scan(&n.ID, &n.District, &n.TitleZh, &n.TitleEn, &n.BodyZh, &n.BodyEn, &n.Rule, &n.State, &n.Reach, &pub, &n.CreatedAt, &n.Pending)
 	n.PublishedAt = pub.Ptr()
 	n.CreatedAt = n.CreatedAt.UTC()
 	return n, err
@@ -312,22 +313,112 @@ func (s *Service) PublishNotice(ctx context.Context, p *auth.Principal, id int64
 		if c, _ := res.RowsAffected(); c == 0 {
 			return apperr.New(apperr.Conflict, "the notice is already published")
 		}
-		msg := notify.Message{Kind: "desk.policy", Key: "desk.policy:" + strconv.FormatInt(id, 10),
-			Title: notify.Text{Zh: n.TitleZh, En: n.TitleEn}, Body: notify.Text{Zh: n.BodyZh, En: n.BodyEn}, Link: "/desk/notices/" + strconv.FormatInt(id, 10)}
-		for _, t := range ts {
-			c, err := s.Notifier.ToOrg(ctx, tx, t.ID, msg)
-			if err != nil {
-				return err
+		// The recipients are written pending here; the members are told
+		// in batches after the commit (deliver).
+		for lo := 0; lo < len(ts); lo += recipientRows {
+			var args db.Args
+			vals := make([]string, 0, recipientRows)
+			for _, t := range ts[lo:min(lo+recipientRows, len(ts))] {
+				vals = append(vals, "("+args.Add(id)+", "+args.Add(t.ID)+", 0, FALSE)")
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO desk_notice_recipients (notice_id, org_id, notified) VALUES ($1, $2, $3)`, id, t.ID, c); err != nil {
-				return apperr.Wrap(err, "notice recipient")
+			if _, err := tx.ExecContext(ctx, `INSERT INTO desk_notice_recipients (notice_id, org_id, notified, delivered) VALUES `+strings.Join(vals, ", "), args...); err != nil {
+				return apperr.Wrap(err, "notice recipients")
 			}
 		}
 		before := n
-		n.State, n.Reach, n.PublishedAt = "published", len(ts), &now
+		n.State, n.Reach, n.PublishedAt, n.Pending = "published", len(ts), &now, len(ts)
 		return audit.Record(ctx, tx, now, audit.Change{Action: "desk_notice.publish", Entity: "desk_notice", EntityID: strconv.FormatInt(id, 10), Before: before, After: n})
 	})
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	// Published. The first DeliverNow recipients are told before the
+	// answer, whatever becomes of the request; the periodic sweep
+	// (DeliverPending) tells the rest of a larger notice, and finishes a
+	// delivery an error or a stop cut short.
+	left, err := s.deliver(context.WithoutCancel(ctx), n, DeliverNow)
+	if err == nil {
+		n.Pending = left
+	}
+	return n, nil
+}
+
+// recipientRows is how many recipients one INSERT writes.
+const recipientRows = 200
+
+// DeliverBatch is how many recipient enterprises one delivery transaction
+// tells, and DeliverNow how many publishing tells before it answers.
+var (
+	DeliverBatch = 500
+	DeliverNow   = 5000
+)
+
+// deliver tells the members of a published notice's pending recipients,
+// DeliverBatch enterprises per transaction. A recipient is claimed by
+// marking it delivered in the batch's transaction, so two deliverers
+// never tell one twice, and each notice's dedupe key keeps a member from
+// being told twice across enterprises or after an interruption.
+// It stops after about limit enterprises (0: none) and returns how many
+// are left.
+func (s *Service) deliver(ctx context.Context, n Notice, limit int) (int, error) {
+	msg := notify.Message{Kind: "desk.policy", Key: "desk.policy:" + strconv.FormatInt(n.ID, 10),
+		Title: notify.Text{Zh: n.TitleZh, En: n.TitleEn}, Body: notify.Text{Zh: n.BodyZh, En: n.BodyEn}, Link: "/desk/notices/" + strconv.FormatInt(n.ID, 10)}
+	done := 0
+	for {
+		if limit > 0 && done >= limit {
+			var left int
+			err := s.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM desk_notice_recipients WHERE notice_id = $1 AND delivered = FALSE`, n.ID).Scan(&left)
+			return left, apperr.Wrap(err, "pending recipients")
+		}
+		rows, err := s.DB.Read.QueryContext(ctx, `SELECT org_id FROM desk_notice_recipients WHERE notice_id = $1 AND delivered = FALSE ORDER BY org_id LIMIT $2`, n.ID, DeliverBatch)
+		orgs, err := db.Collect(rows, err, "pending recipients", func(r interface{ Scan(...any) error }) (int64, error) {
+			var x int64
+			return x, r.Scan(&x)
+		})
+		if err != nil || len(orgs) == 0 {
+			return 0, err
+		}
+		done += len(orgs)
+		err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			for _, org := range orgs {
+				res, err := tx.ExecContext(ctx, `UPDATE desk_notice_recipients SET delivered = TRUE WHERE notice_id = $1 AND org_id = $2 AND delivered = FALSE`, n.ID, org)
+				if err != nil {
+					return apperr.Wrap(err, "deliver notice")
+				}
+				if c, _ := res.RowsAffected(); c == 0 {
+					continue // another deliverer has it
+				}
+				told, err := s.Notifier.ToOrg(ctx, tx, org, msg)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE desk_notice_recipients SET notified = $1 WHERE notice_id = $2 AND org_id = $3`, told, n.ID, org); err != nil {
+					return apperr.Wrap(err, "deliver notice")
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// DeliverPending finishes the delivery of every published notice that
+// still has pending recipients (a delivery cut short by a stop or an
+// error); it returns how many notices it worked on.
+func (s *Service) DeliverPending(ctx context.Context) (int, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+noticeCols+` WHERE id IN (SELECT DISTINCT notice_id FROM desk_notice_recipients WHERE delivered = FALSE) ORDER BY id`)
+	ns, err := db.Collect(rows, err, "notices pending", scanNotice)
+	if err != nil {
+		return 0, err
+	}
+	for _, n := range ns {
+		if _, err := s.deliver(ctx, n, 0); err != nil {
+			return 0, err
+		}
+	}
+	return len(ns), nil
 }
 
 // Recipients lists the enterprises a published notice reached.

@@ -246,15 +246,18 @@ type Settings struct {
 
 // Notice is a policy notice.
 type Notice struct {
-	ID          int64      `json:"id"`
-	District    string     `json:"district"`
-	TitleZh     string     `json:"title_zh"`
-	TitleEn     string     `json:"title_en"`
-	BodyZh      string     `json:"body_zh"`
-	BodyEn      string     `json:"body_en"`
-	Rule        string     `json:"rule"`
-	State       string     `json:"state"`
-	Reach       int        `json:"reach"`
+	ID       int64  `json:"id"`
+	District string `json:"district"`
+	TitleZh  string `json:"title_zh"`
+	TitleEn  string `json:"title_en"`
+	BodyZh   string `json:"body_zh"`
+	BodyEn   string `json:"body_en"`
+	Rule     string `json:"rule"`
+	State    string `json:"state"`
+	Reach    int    `json:"reach"`
+	// Pending is how many of the recipient enterprises are still to be
+	// told (a delivery in progress).
+	Pending     int        `json:"pending"`
 	PublishedAt *time.Time `json:"published_at"`
 	CreatedAt   time.Time  `json:"created_at"`
 }
