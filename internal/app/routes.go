@@ -349,6 +349,8 @@ func (a *App) Routes() []Route {
 		{"GET", "/api/v1/talent/permits", talAPI.Permits},
 		{"POST", "/api/v1/talent/permits/{id}/renew", talAPI.Renew},
 		{"GET", "/api/v1/talent/report", talAPI.Report},
+		{"GET", "/api/v1/talent/quotas", talAPI.Quotas},
+		{"PUT", "/api/v1/talent/quotas/{year}", talAPI.SetQuota},
 		// Talent apartments, permanent residence and talent programs (module M8).
 		{"GET", "/api/v1/talent/housing/buildings", hAPI.Buildings},
 		{"POST", "/api/v1/talent/housing/buildings", hAPI.CreateBuilding},
@@ -624,6 +626,7 @@ func (a *App) Routes() []Route {
 		{"POST", "/talent/tables", talPages.AddTable},
 		{"POST", "/talent/rescore", talPages.Rescore},
 		{"GET", "/talent/report", talPages.Report},
+		{"POST", "/talent/quotas", talPages.SetQuota},
 		{"GET", "/talent/housing", hPages.Home},
 		{"POST", "/talent/housing/buildings", hPages.CreateBuilding},
 		{"GET", "/talent/housing/buildings/{id}", hPages.Building},

@@ -83,6 +83,10 @@ func init() {
 		byRole := func(others int, m map[string]int) expect { return per(others, m) }
 		return []cell{
 			{route: "GET /api/v1/talent/tables", name: "versions", req: func(w *world) (string, any) { return "/api/v1/talent/tables", nil }, want: everyone(http.StatusOK)},
+			{route: "GET /api/v1/talent/quotas", name: "class-C quotas", req: func(w *world) (string, any) { return "/api/v1/talent/quotas", nil }, want: everyone(http.StatusOK)},
+			{route: "PUT /api/v1/talent/quotas/{year}", name: "a year's quota", req: func(w *world) (string, any) {
+				return "/api/v1/talent/quotas/2030", map[string]any{"quota": 40}
+			}, want: only(http.StatusOK, http.StatusForbidden, "admin")},
 			{route: "POST /api/v1/talent/tables", name: "a later version", req: func(w *world) (string, any) {
 				w.seq++
 				in := talent.Standard2017()

@@ -30,6 +30,12 @@ func SeedTalent(ctx context.Context, d *db.DB, svc *talent.Service) error {
 	if err := svc.EnsureStandard(ctx); err != nil {
 		return err
 	}
+	// This year's class-C quota, so that Maria Rossi's case can be granted
+	// once its documents are in.
+	year := d.Now().In(time.FixedZone("CST", 8*3600)).Year()
+	if _, err := d.Write.ExecContext(ctx, `INSERT INTO talent_quotas (year, quota, used, updated_at) VALUES ($1, 300, 0, $2) ON CONFLICT (year) DO NOTHING`, year, d.Now()); err != nil {
+		return apperr.Wrap(err, "demo talent quota")
+	}
 	ids := map[string]int64{}
 	for _, q := range []struct{ key, query, arg string }{
 		{"yunshan", `SELECT id FROM orgs WHERE name_zh = $1`, "上海云杉软件科技有限公司"},

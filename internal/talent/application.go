@@ -605,6 +605,22 @@ func checkGrant(in ActInput, a *Application, today time.Time) (string, time.Time
 // permit a renewal replaces, and hands the case to the residence
 // procedure.
 func (s *Service) grant(ctx context.Context, tx *sql.Tx, a *Application, class string, from, to time.Time, now time.Time) error {
+	if class == ClassC {
+		// A renewal of a class-C permit keeps its place in the quota.
+		renewsC := false
+		if a.RenewsPermitID != nil {
+			var old string
+			if err := tx.QueryRowContext(ctx, `SELECT class FROM talent_permits WHERE id = $1`, *a.RenewsPermitID).Scan(&old); err != nil {
+				return apperr.Wrap(err, "renewed permit")
+			}
+			renewsC = old == ClassC
+		}
+		if !renewsC {
+			if err := takeQuota(ctx, tx, s.today().Year()); err != nil {
+				return err
+			}
+		}
+	}
 	var pid int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO talent_permits (application_id, number, class, employer_org_id, talent_user_id, holder_name, valid_from, valid_to, issued_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, a.ID, "pending-"+strconv.FormatInt(a.ID, 10), class, a.EmployerOrgID,

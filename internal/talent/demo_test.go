@@ -267,3 +267,33 @@ func TestPageActions(t *testing.T) {
 		t.Errorf("download from the page: %d", r.Status)
 	}
 }
+
+// TestQuotaPage: the report shows the class-C quotas to everyone and the
+// form to administrators, whose form sets a year's quota; a bad one is 422
+// naming the field.
+func TestQuotaPage(t *testing.T) {
+	e := apptest.New(t)
+	anon := e.Browser()
+	if pg := string(anon.Get("/talent/report").Body); !strings.Contains(pg, "C类名额") || strings.Contains(pg, `action="/talent/quotas"`) {
+		t.Fatalf("public report: quota section or a form it should not show")
+	}
+	admin := e.Browser()
+	admin.Login("admin@demo.local")
+	if pg := string(admin.Get("/talent/report").Body); !strings.Contains(pg, `action="/talent/quotas"`) {
+		t.Fatal("no quota form for the administrator")
+	}
+	if r := admin.Post("/talent/quotas", url.Values{"year": {"2026"}, "quota": {"-3"}}); r.Status != 422 || !strings.Contains(string(r.Body), "quota") {
+		t.Fatalf("negative quota: %d", r.Status)
+	}
+	if r := admin.Post("/talent/quotas", url.Values{"year": {"2026"}, "quota": {"120"}}); r.Status != 303 {
+		t.Fatalf("quota from the form: %d %s", r.Status, r.Body)
+	}
+	if pg := string(admin.Get("/talent/report").Body); !strings.Contains(pg, "<td>2026</td><td>120</td><td>0</td><td>120</td>") {
+		t.Fatal("the quota set is not on the report")
+	}
+	officer := e.Browser()
+	officer.Login("officer.jingan@demo.local")
+	if r := officer.Post("/talent/quotas", url.Values{"year": {"2026"}, "quota": {"5"}}); r.Status != 403 {
+		t.Fatalf("an officer sets the quota: %d", r.Status)
+	}
+}

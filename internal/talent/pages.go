@@ -407,14 +407,52 @@ func (pg *Pages) Rescore(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/talent/tables?flash=flash.talent_rescored&changed="+strconv.Itoa(res.Changed), http.StatusSeeOther)
 }
 
-// Report is GET /talent/report: permits by class and month.
+type reportData struct {
+	Report
+	// Quotas are the class-C quotas by year; Admin may set them, for
+	// Year by default.
+	Quotas []Quota
+	Admin  bool
+	Year   int
+}
+
+// Report is GET /talent/report: permits by class and month, and the
+// class-C quotas with the administrators' form.
 func (pg *Pages) Report(w http.ResponseWriter, r *http.Request) {
 	rep, err := pg.S.Report(r.Context(), 0)
 	if err != nil {
 		pg.UI.Error(w, r, err)
 		return
 	}
-	pg.UI.Render(w, r, http.StatusOK, "talent_report", ui.NewPage(r, "talent.report", rep))
+	qs, err := pg.S.Quotas(r.Context())
+	if err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	d := reportData{Report: rep, Quotas: qs, Admin: auth.From(r.Context()).IsAdmin(), Year: pg.S.today().Year()}
+	pg.UI.Render(w, r, http.StatusOK, "talent_report", ui.NewPage(r, "talent.report", d))
+}
+
+// SetQuota is POST /talent/quotas: a year's class-C quota.
+func (pg *Pages) SetQuota(w http.ResponseWriter, r *http.Request) {
+	if !pg.UI.Form(w, r) {
+		return
+	}
+	year, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("year")))
+	if err != nil {
+		pg.UI.Error(w, r, apperr.Field("year", "must be a year"))
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("quota")))
+	if err != nil {
+		pg.UI.Error(w, r, apperr.Field("quota", "must be a whole number"))
+		return
+	}
+	if _, err := pg.S.SetQuota(r.Context(), auth.From(r.Context()), year, QuotaInput{Quota: &n}); err != nil {
+		pg.UI.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/talent/report?flash=flash.talent_quota", http.StatusSeeOther)
 }
 
 // Helpers for the templates.
