@@ -37,20 +37,30 @@ type QuarterRunRecord struct {
 	RunAt    time.Time `json:"run_at"`
 }
 
-// recordRun stores a run, audits it and tells the scheme's agency. A
-// second schedule run of the same scheme and quarter is refused by the
-// unique index: ok is false and nothing is stored.
-func (s *Service) recordRun(ctx context.Context, sc Scheme, run QuarterRun, origin string, by int64) (ok bool, err error) {
+// startRun records that a run of a scheme's quarter begins. The
+// schedule's run of a scheme and quarter is taken once: a second start is
+// refused by the unique index, and ok is false.
+func (s *Service) startRun(ctx context.Context, sc Scheme, quarter, origin string, by int64) (id int64, ok bool, err error) {
+	var runBy any
+	if by != 0 {
+		runBy = by
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var runBy any
-		if by != 0 {
-			runBy = by
-		}
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO subsidy_quarter_runs (scheme_id, quarter, origin, run_by, claimed, skipped, run_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, sc.ID, run.Quarter, origin, runBy, len(run.Claimed), len(run.Skipped), s.DB.Now()).Scan(&id)
-		if err != nil {
-			return err
+		return tx.QueryRowContext(ctx, `INSERT INTO subsidy_quarter_runs (scheme_id, quarter, origin, run_by, claimed, skipped, run_at)
+			VALUES ($1, $2, $3, $4, 0, 0, $5) RETURNING id`, sc.ID, quarter, origin, runBy, s.DB.Now()).Scan(&id)
+	})
+	if db.IsUniqueViolation(err) {
+		return 0, false, nil
+	}
+	return id, err == nil, apperr.Wrap(err, "record quarter-end run")
+}
+
+// endRun records what a run did, audits it and, for the schedule's, tells
+// the scheme's agency.
+func (s *Service) endRun(ctx context.Context, id int64, sc Scheme, run QuarterRun, origin string) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE subsidy_quarter_runs SET claimed = $1, skipped = $2 WHERE id = $3`, len(run.Claimed), len(run.Skipped), id); err != nil {
+			return apperr.Wrap(err, "record quarter-end run")
 		}
 		if err := audit.Record(ctx, tx, s.DB.Now(), audit.Change{OrgID: sc.OwnerOrgID, Action: "quarter_end", Entity: "subsidy_scheme",
 			EntityID: strconv.FormatInt(sc.ID, 10), After: map[string]any{"quarter": run.Quarter, "origin": origin, "claimed": len(run.Claimed), "skipped": len(run.Skipped)}}); err != nil {
@@ -59,7 +69,7 @@ func (s *Service) recordRun(ctx context.Context, sc Scheme, run QuarterRun, orig
 		if origin != RunBySchedule || s.Notifier == nil {
 			return nil
 		}
-		_, err = s.Notifier.ToOrg(ctx, tx, sc.OwnerOrgID, notify.Message{Kind: "finance.subsidy.quarter_end",
+		_, err := s.Notifier.ToOrg(ctx, tx, sc.OwnerOrgID, notify.Message{Kind: "finance.subsidy.quarter_end",
 			Key:   "finance.subsidy.quarter_end:" + strconv.FormatInt(sc.ID, 10) + ":" + run.Quarter,
 			Title: notify.Text{Zh: "贴息季末申报已生成：" + sc.NameZh + " " + run.Quarter, En: "Quarter-end subsidy claims filed: " + or(sc.NameEn, sc.NameZh) + " " + run.Quarter},
 			Body: notify.Text{Zh: "新申请 " + strconv.Itoa(len(run.Claimed)) + " 笔，跳过 " + strconv.Itoa(len(run.Skipped)) + " 笔",
@@ -67,10 +77,6 @@ func (s *Service) recordRun(ctx context.Context, sc Scheme, run QuarterRun, orig
 			Link: "/finance/subsidies"})
 		return err
 	})
-	if db.IsUniqueViolation(err) {
-		return false, nil
-	}
-	return err == nil, apperr.Wrap(err, "record quarter-end run")
 }
 
 func or(a, b string) string {
@@ -110,17 +116,23 @@ func (s *Service) RunDueQuarters(ctx context.Context) ([]QuarterRunRecord, error
 		if err != nil {
 			return out, err
 		}
+		// The run is taken before it runs, so that of several processes
+		// one runs it; a run cut short is finished by an officer's.
+		rid, ok, err := s.startRun(ctx, sc, q, RunBySchedule, 0)
+		if err != nil || !ok {
+			if err != nil {
+				return out, err
+			}
+			continue
+		}
 		run, err := s.runQuarter(ctx, sc, q)
 		if err != nil {
 			return out, err
 		}
-		ok, err := s.recordRun(ctx, sc, run, RunBySchedule, 0)
-		if err != nil {
+		if err := s.endRun(ctx, rid, sc, run, RunBySchedule); err != nil {
 			return out, err
 		}
-		if ok {
-			out = append(out, QuarterRunRecord{SchemeID: sc.ID, Quarter: q, Origin: RunBySchedule, Claimed: len(run.Claimed), Skipped: len(run.Skipped), RunAt: s.DB.Now()})
-		}
+		out = append(out, QuarterRunRecord{ID: rid, SchemeID: sc.ID, Quarter: q, Origin: RunBySchedule, Claimed: len(run.Claimed), Skipped: len(run.Skipped), RunAt: s.DB.Now()})
 	}
 	return out, nil
 }

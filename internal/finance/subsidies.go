@@ -805,12 +805,15 @@ func (s *Service) RunQuarter(ctx context.Context, p *auth.Principal, schemeID in
 	if to.After(s.today()) {
 		return QuarterRun{}, apperr.Field("quarter", "%s has not ended", q)
 	}
+	rid, _, err := s.startRun(ctx, sc, q, RunByOfficer, p.UserID)
+	if err != nil {
+		return QuarterRun{}, err
+	}
 	run, err := s.runQuarter(ctx, sc, q)
 	if err != nil {
 		return run, err
 	}
-	_, err = s.recordRun(ctx, sc, run, RunByOfficer, p.UserID)
-	return run, err
+	return run, s.endRun(ctx, rid, sc, run, RunByOfficer)
 }
 
 // runQuarter files the system's claims of a scheme for an ended quarter.
