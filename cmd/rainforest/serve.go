@@ -15,6 +15,7 @@ import (
 	"rainforest/internal/app"
 	"rainforest/internal/demo"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/search"
 )
 
 func openDB(ctx context.Context, dsn string) (*db.DB, error) {
@@ -113,6 +114,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go a.Finance.Worker(ctx, 24*time.Hour, log)
 	// Escalate overdue service-desk requests every five minutes.
 	go a.Desk.Worker(ctx, 5*time.Minute, log)
+	// Prune old removals from the search indexes' change log, daily.
+	go search.PruneWorker(ctx, d, 24*time.Hour, log)
 	// Keep the indicators' cache in step with their sources.
 	go a.Indicators.Start(ctx)
 	log.Info("listening", "addr", "http://"+ln.Addr().String(), "db", d.Dialect, "ready_ms", time.Since(start).Milliseconds())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -278,6 +279,15 @@ func (ix *Index) changes(ctx context.Context, r DBTX, from, to int64, fn func(d 
 	if err != nil {
 		return nil, err
 	}
+	// Removals pruned while they were read (PruneGone) would be missed:
+	// the caller reads the index in full instead.
+	var goneFrom int64
+	if err := r.QueryRowContext(ctx, `SELECT gone_from FROM search_seq WHERE idx = $1`, ix.Name).Scan(&goneFrom); err != nil && err != sql.ErrNoRows {
+		return nil, err
+	}
+	if goneFrom > from {
+		return nil, errPruned
+	}
 	for _, id := range ids {
 		if !put[id] {
 			gone = append(gone, id)
@@ -289,6 +299,17 @@ func (ix *Index) changes(ctx context.Context, r DBTX, from, to int64, fn func(d 
 // catchUp applies the committed changes after the copy's sequence up to
 // seq, read through a connection that holds no uncommitted write.
 func (ix *Index) catchUp(ctx context.Context, r DBTX, m *mem, seq int64) error {
+	err := ix.catchUpFrom(ctx, r, m, seq)
+	if errors.Is(err, errPruned) {
+		return ix.load(ctx, r, m, seq)
+	}
+	return err
+}
+
+// errPruned: removals a copy needed were pruned meanwhile.
+var errPruned = errors.New("search: removals pruned")
+
+func (ix *Index) catchUpFrom(ctx context.Context, r DBTX, m *mem, seq int64) error {
 	var failed error
 	gone, err := ix.changes(ctx, r, m.seq, seq, func(d *docRow) error {
 		if err := m.add(d.id, d.lengths, d.filters, cloneBytes(d.vec), d.post); err != nil {
@@ -392,8 +413,8 @@ var emptyMem = func() *mem { m := newMem(0, 0); m.reset(); m.loaded = true; retu
 // never changes the shared copy: what it sees beyond the copy is read
 // into an overlay of its own.
 func (ix *Index) view(ctx context.Context, r DBTX) (*view, func(), error) {
-	var epoch, seq int64
-	err := r.QueryRowContext(ctx, `SELECT epoch, seq FROM search_seq WHERE idx = $1`, ix.Name).Scan(&epoch, &seq)
+	var epoch, seq, goneFrom int64
+	err := r.QueryRowContext(ctx, `SELECT epoch, seq, gone_from FROM search_seq WHERE idx = $1`, ix.Name).Scan(&epoch, &seq, &goneFrom)
 	if err == sql.ErrNoRows {
 		// Never written, or cleared: empty.
 		emptyMem.mu.RLock()
@@ -411,7 +432,8 @@ func (ix *Index) view(ctx context.Context, r DBTX) (*view, func(), error) {
 			m.mu.Lock()
 			var err error
 			switch {
-			case !m.loaded:
+			case !m.loaded || m.seq < goneFrom:
+				// Never read, or older than the removals kept.
 				err = ix.load(ctx, r, m, seq)
 			case m.seq < seq:
 				err = ix.catchUp(ctx, r, m, seq)
@@ -425,9 +447,10 @@ func (ix *Index) view(ctx context.Context, r DBTX) (*view, func(), error) {
 		return &view{m: m, n: len(m.ids)}, m.mu.RUnlock, nil
 	}
 	m.mu.RLock()
-	if !m.loaded {
-		// No shared copy yet, and this connection may see writes of its
-		// own: a private copy, read through it.
+	if !m.loaded || m.seq < goneFrom {
+		// No shared copy yet (or one older than the removals kept), and
+		// this connection may see writes of its own: a private copy, read
+		// through it.
 		m.mu.RUnlock()
 		p := newMem(len(ix.Fields), epoch)
 		if err := ix.load(ctx, r, p, seq); err != nil {
@@ -437,7 +460,14 @@ func (ix *Index) view(ctx context.Context, r DBTX) (*view, func(), error) {
 	}
 	v := &view{m: m, n: len(m.ids)}
 	if m.seq < seq {
-		if err := ix.overlay(ctx, r, v); err != nil {
+		if err := ix.overlay(ctx, r, v); errors.Is(err, errPruned) {
+			m.mu.RUnlock()
+			p := newMem(len(ix.Fields), epoch)
+			if err := ix.load(ctx, r, p, seq); err != nil {
+				return nil, nil, err
+			}
+			return &view{m: p, n: len(p.ids)}, func() {}, nil
+		} else if err != nil {
 			m.mu.RUnlock()
 			return nil, nil, err
 		}

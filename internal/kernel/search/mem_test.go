@@ -355,3 +355,74 @@ func TestSearchWhileWriting(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchPrunedRemovals: once removals are pruned from search_gone, a
+// copy in memory older than the cut is read again in full (through the
+// database and through a transaction) instead of missing them.
+func TestSearchPrunedRemovals(t *testing.T) {
+	d := dbtest.Open(t)
+	ix := newIndex()
+	load(t, d, ix, fixture)
+	ctx := context.Background()
+	write := func(fn func(tx *sql.Tx) error) {
+		t.Helper()
+		if err := d.Tx(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	graphene := func(r search.DBTX) []int64 {
+		t.Helper()
+		res, err := ix.Search(ctx, r, search.Query{Text: "graphene"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sorted(ids(res))
+	}
+	for i := range 3 {
+		write(func(tx *sql.Tx) error {
+			return ix.Put(ctx, tx, int64(300+i), map[string]string{"title": "Graphene film"}, nil)
+		})
+	}
+	if got := graphene(d.Read); !slices.Equal(got, []int64{300, 301, 302}) {
+		t.Fatalf("before: %v", got)
+	}
+	// Removed while the copy in memory waits, then pruned.
+	write(func(tx *sql.Tx) error { return ix.Delete(ctx, tx, 301) })
+	write(func(tx *sql.Tx) error { return ix.Delete(ctx, tx, 302) })
+	if n, err := search.PruneGone(ctx, d, 0); err != nil || n != 2 {
+		t.Fatalf("pruned %d removals: %v", n, err)
+	}
+	if got := graphene(d.Read); !slices.Equal(got, []int64{300}) {
+		t.Fatalf("after the removals were pruned: %v", got)
+	}
+	// The same through a transaction, whose view reads beyond the copy.
+	write(func(tx *sql.Tx) error {
+		return ix.Put(ctx, tx, 303, map[string]string{"title": "Graphene ink"}, nil)
+	})
+	if got := graphene(d.Read); !slices.Equal(got, []int64{300, 303}) {
+		t.Fatalf("after a put: %v", got)
+	}
+	write(func(tx *sql.Tx) error { return ix.Delete(ctx, tx, 300) })
+	if n, err := search.PruneGone(ctx, d, 0); err != nil || n != 1 {
+		t.Fatalf("pruned %d removals: %v", n, err)
+	}
+	write(func(tx *sql.Tx) error {
+		if got := graphene(tx); !slices.Equal(got, []int64{303}) {
+			t.Errorf("inside a transaction after the prune: %v", got)
+		}
+		return nil
+	})
+	var left int
+	d.Read.QueryRow(`SELECT COUNT(*) FROM search_gone`).Scan(&left)
+	if n, err := search.PruneGone(ctx, d, 0); err != nil || n != 0 || left != 0 {
+		t.Fatalf("a second prune: %d, %v; %d rows left", n, err, left)
+	}
+	// Keeping the last changes keeps their removals.
+	write(func(tx *sql.Tx) error { return ix.Delete(ctx, tx, 303) })
+	if n, err := search.PruneGone(ctx, d, 5); err != nil || n != 0 {
+		t.Fatalf("pruned %d of the last five changes' removals: %v", n, err)
+	}
+	if got := graphene(d.Read); len(got) != 0 {
+		t.Fatalf("after the last removal: %v", got)
+	}
+}
