@@ -304,10 +304,9 @@ func (rs *RuleSet) gapOf(sl *slab, p *Profile, cr *criterion, tgt float64, tm ui
 		}
 		nums = append(nums, numArg{sv[k], sh.format})
 	}
-	gap := sl.gap()
-	*gap = Gap{}
+	gap := next(&sl.gaps, Gap{})
 	if cr.target != nil {
-		gap.Field, gap.Current, gap.Target, gap.Delta = Fields[cr.field].Name, sl.float(cur), sl.float(tgt), sl.float(d)
+		gap.Field, gap.Current, gap.Target, gap.Delta = Fields[cr.field].Name, next(&sl.nums, cur), next(&sl.nums, tgt), next(&sl.nums, d)
 	}
 	gap.Text = Text{Zh: sl.fill(cr.tpl[0], nums), En: sl.fill(cr.tpl[1], nums)}
 	return gap
@@ -387,33 +386,16 @@ func take[T any](s *[]T, n int) []T {
 	return out
 }
 
-func (s *slab) float(x float64) *float64 {
-	if len(s.nums) == 0 {
-		s.nums = make([]float64, 16)
+// next hands out the next element of a slab's block, set to v; a block
+// used up is followed by a fresh one of 16.
+func next[T any](block *[]T, v T) *T {
+	if len(*block) == 0 {
+		*block = make([]T, 16)
 	}
-	p := &s.nums[0]
-	s.nums = s.nums[1:]
-	*p = x
+	p := &(*block)[0]
+	*block = (*block)[1:]
+	*p = v
 	return p
-}
-
-func (s *slab) int(x int64) *int64 {
-	if len(s.ints) == 0 {
-		s.ints = make([]int64, 16)
-	}
-	p := &s.ints[0]
-	s.ints = s.ints[1:]
-	*p = x
-	return p
-}
-
-func (s *slab) gap() *Gap {
-	if len(s.gaps) == 0 {
-		return &Gap{}
-	}
-	g := &s.gaps[0]
-	s.gaps = s.gaps[1:]
-	return g
 }
 
 // fill renders a template with numbers; in a slab with room for text the
@@ -430,15 +412,6 @@ func (s *slab) fill(tpl []tplPart, nums []numArg) string {
 	return unsafe.String(&s.text[start], len(s.text)-start)
 }
 
-func (s *slab) result() *Result {
-	if len(s.res) == 0 {
-		return &Result{}
-	}
-	r := &s.res[0]
-	s.res = s.res[1:]
-	*r = Result{}
-	return r
-}
 
 func (s *slab) criteria(n int) []CriterionResult {
 	if len(s.crit) < n {
@@ -451,7 +424,7 @@ func (s *slab) criteria(n int) []CriterionResult {
 
 // layout lays out a result from a slab; day is the as-of day.
 func (rs *RuleSet) layout(s *slab, day string) *Result {
-	res := s.result()
+	res := next(&s.res, Result{})
 	res.Slug, res.AsOf, res.Criteria = rs.spec.Slug, day, s.criteria(len(rs.criteria))
 	for i := range rs.criteria {
 		cs := rs.criteria[i].spec
@@ -467,13 +440,7 @@ func (rs *RuleSet) layout(s *slab, day string) *Result {
 		}
 	}
 	if rs.amount != nil {
-		if len(s.amts) > 0 {
-			res.Amount = &s.amts[0]
-			s.amts = s.amts[1:]
-		} else {
-			res.Amount = &AmountResult{}
-		}
-		*res.Amount = AmountResult{Label: rs.spec.Amount.Label, Reference: rs.spec.Amount.Reference}
+		res.Amount = next(&s.amts, AmountResult{Label: rs.spec.Amount.Label, Reference: rs.spec.Amount.Reference})
 	}
 	return res
 }

@@ -260,12 +260,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 		b.op(func(fr *Frame) {
 			a, am, out, om := fr.f[x], fr.m[x], fr.f[o], fr.m[o]
 			for i := range out {
-				v := a[i]
-				om[i] = am[i]
-				if am[i] == 0 && (math.IsNaN(v) || v <= math.MinInt64 || v >= math.MaxInt64) {
-					om[i] = errBit
-				}
-				out[i] = math.Trunc(v)
+				out[i], om[i] = toIntOf(a[i], am[i])
 			}
 		}, sop{code: scToInt, o: int32(o), x: int32(x)})
 		return o, true
@@ -289,15 +284,11 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 		b.op(func(fr *Frame) {
 			a, am, n, nm, out, om := fr.f[x], fr.m[x], fr.f[y], fr.m[y], fr.f[o], fr.m[o]
 			for i := range out {
-				om[i] = am[i] | nm[i]
-				if om[i] != 0 {
-					continue
+				if v, m := addYearsOf(a[i], am[i], n[i], nm[i]); m != 0 {
+					om[i] = m
+				} else {
+					out[i], om[i] = v, 0
 				}
-				if n[i] != math.Trunc(n[i]) || math.Abs(n[i]) > 1000 {
-					om[i] = errBit
-					continue
-				}
-				out[i] = addYearsYMD(a[i], int(n[i]))
 			}
 		}, sop{code: scAddYears, o: int32(o), x: int32(x), y: int32(y)})
 		return o, true
@@ -311,15 +302,11 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 			tab := fr.kany[t].(*bandTable)
 			a, am, out, om := fr.f[x], fr.m[x], fr.f[o], fr.m[o]
 			for i := range out {
-				om[i] = am[i]
-				if am[i] != 0 {
-					continue
+				if v, m := bandOf(tab, a[i], am[i]); m != 0 {
+					om[i] = m
+				} else {
+					out[i], om[i] = v, 0
 				}
-				v, ok := tab.lookup(a[i])
-				if !ok {
-					om[i] = errBit
-				}
-				out[i] = v
 			}
 		}, sop{code: scBand, o: int32(o), x: int32(t), y: int32(x)})
 		return o, true
@@ -362,13 +349,7 @@ func (b *fastBuilder) call(e celast.Expr) (int, bool) {
 				} else {
 					have = fr.kany[x].([]string)
 				}
-				om[i], out[i] = am[i], 0
-				for _, s := range have {
-					if slices.Contains(list, s) {
-						out[i] = 1
-						break
-					}
-				}
+				om[i], out[i] = am[i], b2f(anyIn(have, list))
 			}
 		}, sop{code: code, o: int32(o), x: int32(x), y: int32(l)})
 		return o, true
@@ -460,7 +441,7 @@ func (b *fastBuilder) compare(fn string, x, y int, k regKind) int {
 				}
 			default:
 				for i := range a {
-					out[i] = b2f(cmpStr(sub, a[i], c[i]))
+					out[i] = b2f(compare(sub, a[i], c[i]))
 				}
 			}
 		}, sop{code: scCmpStr, sub: sub, o: int32(o), x: int32(x), y: int32(y)})
@@ -514,15 +495,7 @@ func (b *fastBuilder) logic(x, y int, or bool) int {
 	b.op(func(fr *Frame) {
 		a, am, c, cm, out, om := fr.f[x], fr.m[x], fr.f[y], fr.m[y], fr.f[o], fr.m[o]
 		for i := range out {
-			if am[i] == 0 && a[i] == decide || cm[i] == 0 && c[i] == decide {
-				out[i], om[i] = decide, 0
-				continue
-			}
-			m := am[i] | cm[i]
-			if m&errBit != 0 {
-				m = errBit
-			}
-			out[i], om[i] = 1-decide, m
+			out[i], om[i] = logicOf(a[i], am[i], c[i], cm[i], decide)
 		}
 	}, sop{code: scLogic, sub: uint8(decide), o: int32(o), x: int32(x), y: int32(y)})
 	return o

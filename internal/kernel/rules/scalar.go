@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -198,20 +199,11 @@ func (st *scalar) exec(ops []sop) {
 			}
 			m[o] = m[x] | m[y]
 		case scCmpNum:
-			f[o], m[o] = b2f(cmpNum(op.sub, f[x], f[y])), m[x]|m[y]
+			f[o], m[o] = b2f(compare(op.sub, f[x], f[y])), m[x]|m[y]
 		case scCmpStr:
-			f[o], m[o] = b2f(cmpStr(op.sub, s[x], s[y])), m[x]|m[y]
+			f[o], m[o] = b2f(compare(op.sub, s[x], s[y])), m[x]|m[y]
 		case scLogic:
-			decide := float64(op.sub)
-			if m[x] == 0 && f[x] == decide || m[y] == 0 && f[y] == decide {
-				f[o], m[o] = decide, 0
-				continue
-			}
-			mm := m[x] | m[y]
-			if mm&errBit != 0 {
-				mm = errBit
-			}
-			f[o], m[o] = 1-decide, mm
+			f[o], m[o] = logicOf(f[x], m[x], f[y], m[y], float64(op.sub))
 		case scCond:
 			z := op.z
 			switch {
@@ -223,33 +215,19 @@ func (st *scalar) exec(ops []sop) {
 				m[o], f[o], s[o] = m[z], f[z], s[z]
 			}
 		case scToInt:
-			v := f[x]
-			m[o] = m[x]
-			if m[x] == 0 && (math.IsNaN(v) || v <= math.MinInt64 || v >= math.MaxInt64) {
-				m[o] = errBit
-			}
-			f[o] = math.Trunc(v)
+			f[o], m[o] = toIntOf(f[x], m[x])
 		case scAddYears:
-			m[o] = m[x] | m[y]
-			if m[o] != 0 {
-				continue
+			if v, mm := addYearsOf(f[x], m[x], f[y], m[y]); mm != 0 {
+				m[o] = mm
+			} else {
+				f[o], m[o] = v, 0
 			}
-			n := f[y]
-			if n != math.Trunc(n) || math.Abs(n) > 1000 {
-				m[o] = errBit
-				continue
-			}
-			f[o] = addYearsYMD(f[x], int(n))
 		case scBand:
-			m[o] = m[y]
-			if m[y] != 0 {
-				continue
+			if v, mm := bandOf(st.k[x].(*bandTable), f[y], m[y]); mm != 0 {
+				m[o] = mm
+			} else {
+				f[o], m[o] = v, 0
 			}
-			v, ok := st.k[x].(*bandTable).lookup(f[y])
-			if !ok {
-				m[o] = errBit
-			}
-			f[o] = v
 		case scStartsWithAny:
 			m[o] = m[x]
 			f[o] = b2f(startsWithAny(s[x], st.k[y].([]string)))
@@ -258,14 +236,7 @@ func (st *scalar) exec(ops []sop) {
 			if op.code == scAnyInConst {
 				have, _ = st.k[x].([]string)
 			}
-			list := st.k[y].([]string)
-			m[o], f[o] = m[x], 0
-			for _, v := range have {
-				if slices.Contains(list, v) {
-					f[o] = 1
-					break
-				}
-			}
+			m[o], f[o] = m[x], b2f(anyIn(have, st.k[y].([]string)))
 		case scInField, scInConst:
 			list := st.l[y]
 			if op.code == scInConst {
@@ -276,7 +247,12 @@ func (st *scalar) exec(ops []sop) {
 	}
 }
 
-func cmpNum(sub uint8, a, c float64) bool {
+// The steps' semantics for one value, shared by the column closures
+// (fastc.go) and the scalar instructions, so that the two evaluators
+// cannot drift apart.
+
+// compare applies the comparison sub.
+func compare[T cmp.Ordered](sub uint8, a, c T) bool {
 	switch sub {
 	case subEq:
 		return a == c
@@ -292,20 +268,60 @@ func cmpNum(sub uint8, a, c float64) bool {
 	return a >= c
 }
 
-func cmpStr(sub uint8, a, c string) bool {
-	switch sub {
-	case subEq:
-		return a == c
-	case subNe:
-		return a != c
-	case subLt:
-		return a < c
-	case subLe:
-		return a <= c
-	case subGt:
-		return a > c
+// logicOf combines two conditions the way CEL does with unknowns: a known
+// value equal to decide (0 for &&, 1 for ||) decides; otherwise the
+// unknowns of both sides, and an error when either side failed.
+func logicOf(a float64, am uint64, c float64, cm uint64, decide float64) (float64, uint64) {
+	if am == 0 && a == decide || cm == 0 && c == decide {
+		return decide, 0
 	}
-	return a >= c
+	m := am | cm
+	if m&errBit != 0 {
+		m = errBit
+	}
+	return 1 - decide, m
+}
+
+// toIntOf is int(x): an error beyond int64.
+func toIntOf(v float64, m uint64) (float64, uint64) {
+	if m == 0 && (math.IsNaN(v) || v <= math.MinInt64 || v >= math.MaxInt64) {
+		m = errBit
+	}
+	return math.Trunc(v), m
+}
+
+// addYearsOf is add_years(day, n): an error for a fraction or more than a
+// thousand years. With a mask, the value is not meaningful.
+func addYearsOf(day float64, dm uint64, n float64, nm uint64) (float64, uint64) {
+	if m := dm | nm; m != 0 {
+		return 0, m
+	}
+	if n != math.Trunc(n) || math.Abs(n) > 1000 {
+		return 0, errBit
+	}
+	return addYearsYMD(day, int(n)), 0
+}
+
+// bandOf is band(table, x): an error where no row holds x.
+func bandOf(tab *bandTable, x float64, m uint64) (float64, uint64) {
+	if m != 0 {
+		return 0, m
+	}
+	v, ok := tab.lookup(x)
+	if !ok {
+		return v, errBit
+	}
+	return v, 0
+}
+
+// anyIn reports whether a value of have is in list.
+func anyIn(have, list []string) bool {
+	for _, s := range have {
+		if slices.Contains(list, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // evalScalar evaluates one profile with the scalar evaluator and explains
@@ -337,7 +353,7 @@ func (rs *RuleSet) evalScalar(st *scalar, sl *slab, p *Profile, ep *epoch, asOf 
 		if m[r] != 0 {
 			res.Values[v].Unknown = fieldNames(m[r])
 		} else {
-			res.Values[v].Value = sl.float(f[r])
+			res.Values[v].Value = next(&sl.nums, f[r])
 		}
 	}
 	for c := range res.Criteria {
@@ -367,7 +383,7 @@ func (rs *RuleSet) evalScalar(st *scalar, sl *slab, p *Profile, ep *epoch, asOf 
 	}
 	if res.Amount != nil {
 		if r := fp.amount; m[r] == 0 {
-			res.Amount.Yuan = sl.int(int64(f[r]))
+			res.Amount.Yuan = next(&sl.ints, int64(f[r]))
 		} else {
 			res.Amount.Unknown = fieldNames(m[r])
 		}
