@@ -412,7 +412,6 @@ func (s *slab) fill(tpl []tplPart, nums []numArg) string {
 	return unsafe.String(&s.text[start], len(s.text)-start)
 }
 
-
 func (s *slab) criteria(n int) []CriterionResult {
 	if len(s.crit) < n {
 		return make([]CriterionResult, n)
