@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"rainforest/internal/kernel/auth"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/periodic"
 )
 
 // QuarterEndGrace is how many days after a quarter's end the schedule
@@ -71,19 +73,12 @@ func (s *Service) endRun(ctx context.Context, id int64, sc Scheme, run QuarterRu
 		}
 		_, err := s.Notifier.ToOrg(ctx, tx, sc.OwnerOrgID, notify.Message{Kind: "finance.subsidy.quarter_end",
 			Key:   "finance.subsidy.quarter_end:" + strconv.FormatInt(sc.ID, 10) + ":" + run.Quarter,
-			Title: notify.Text{Zh: "贴息季末申报已生成：" + sc.NameZh + " " + run.Quarter, En: "Quarter-end subsidy claims filed: " + or(sc.NameEn, sc.NameZh) + " " + run.Quarter},
+			Title: notify.Text{Zh: "贴息季末申报已生成：" + sc.NameZh + " " + run.Quarter, En: "Quarter-end subsidy claims filed: " + cmp.Or(sc.NameEn, sc.NameZh) + " " + run.Quarter},
 			Body: notify.Text{Zh: "新申请 " + strconv.Itoa(len(run.Claimed)) + " 笔，跳过 " + strconv.Itoa(len(run.Skipped)) + " 笔",
 				En: strconv.Itoa(len(run.Claimed)) + " claims filed, " + strconv.Itoa(len(run.Skipped)) + " loans skipped"},
 			Link: "/finance/subsidies"})
 		return err
 	})
-}
-
-func or(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // DueQuarter is the quarter the schedule runs on a day: the last one that
@@ -164,20 +159,11 @@ func (s *Service) QuarterRuns(ctx context.Context, p *auth.Principal, schemeID i
 // Worker runs the schedule at start and then every interval until ctx
 // ends.
 func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, every, log, "subsidy quarter ends", func(ctx context.Context) error {
 		done, err := s.RunDueQuarters(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("subsidy quarter ends", "err", err)
-		case len(done) > 0:
+		if err == nil && len(done) > 0 {
 			log.Info("subsidy quarter ends", "schemes", len(done), "quarter", done[0].Quarter)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }

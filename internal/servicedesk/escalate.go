@@ -3,6 +3,7 @@ package servicedesk
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/periodic"
 )
 
 // Escalation is one escalation the sweep made.
@@ -121,25 +123,15 @@ func (s *Service) escalate(ctx context.Context, tx *sql.Tx, id int64, now time.T
 // Worker sweeps at once and then every interval until ctx ends, logging
 // what it escalated and any error; serve runs it in the background.
 func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, every, log, "service desk sweep", func(ctx context.Context) error {
 		es, err := s.Sweep(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("service desk sweep", "err", err)
-		case len(es) > 0:
+		if err == nil && len(es) > 0 {
 			log.Info("service desk escalations", "requests", len(es))
 		}
-		if n, err := s.DeliverPending(ctx); err != nil && ctx.Err() == nil {
-			log.Error("service desk notice delivery", "err", err)
-		} else if n > 0 {
+		n, derr := s.DeliverPending(ctx)
+		if derr == nil && n > 0 {
 			log.Info("service desk notices delivered", "notices", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return errors.Join(err, derr)
+	})
 }

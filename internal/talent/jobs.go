@@ -11,6 +11,7 @@ import (
 	"rainforest/internal/kernel/audit"
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/periodic"
 )
 
 // ReminderDays are the days before a permit's expiry when the employer and
@@ -89,22 +90,13 @@ func (s *Service) Daily(ctx context.Context) (int, RescoreResult, error) {
 
 // Worker runs Daily at start and then every period, until ctx ends.
 func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, every, log, "work permits daily task", func(ctx context.Context) error {
 		n, res, err := s.Daily(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("work permits daily task", "err", err)
-		case n > 0 || res.Changed > 0:
+		if err == nil && (n > 0 || res.Changed > 0) {
 			log.Info("work permits daily task", "notices", n, "rescored", res.Scored, "changed", res.Changed, "ms", res.Millis)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }
 
 // MonthClass is one cell of the report: permits granted in a month, by

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/periodic"
 )
 
 // KeepGone is how many of an index's latest changes keep their removals
@@ -58,18 +59,11 @@ func PruneGone(ctx context.Context, d *db.DB, keep int64) (int64, error) {
 
 // PruneWorker prunes at start and then every interval until ctx ends.
 func PruneWorker(ctx context.Context, d *db.DB, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := PruneGone(ctx, d, KeepGone); err != nil && ctx.Err() == nil {
-			log.Error("search prune", "err", err)
-		} else if n > 0 {
+	periodic.Every(ctx, every, log, "search prune", func(ctx context.Context) error {
+		n, err := PruneGone(ctx, d, KeepGone)
+		if err == nil && n > 0 {
 			log.Info("search prune", "removals", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"rainforest/internal/kernel/apperr"
 	"rainforest/internal/kernel/db"
+	"rainforest/internal/kernel/periodic"
 	"rainforest/internal/programs"
 	"rainforest/internal/registry"
 )
@@ -89,23 +90,13 @@ func (s *Service) DrainQueue(ctx context.Context) (int, Stats, error) {
 
 // Worker drains the queue every interval until ctx ends, logging failures.
 func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, st, err := s.DrainQueue(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error("matching", "err", err)
-		} else if n > 0 {
+	periodic.Every(ctx, every, log, "matching", func(ctx context.Context) error {
+		n, st, err := s.DrainQueue(ctx)
+		if err == nil && n > 0 {
 			log.Info("matching", "rematched", n, "changed", st.Inserted+st.Updated+st.Deleted, "told", st.Notified)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }
 
 func isNoRows(err error) bool { return err == sql.ErrNoRows }

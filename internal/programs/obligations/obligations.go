@@ -30,6 +30,7 @@ import (
 	"rainforest/internal/kernel/db"
 	"rainforest/internal/kernel/ledger"
 	"rainforest/internal/kernel/notify"
+	"rainforest/internal/kernel/periodic"
 	"rainforest/internal/kernel/workflow"
 	"rainforest/internal/programs"
 	"rainforest/internal/registry"
@@ -338,20 +339,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 // Worker sweeps at once and then every interval until ctx ends, logging
 // what it marked and any error; serve runs it in the background.
 func (s *Service) Worker(ctx context.Context, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	periodic.Every(ctx, every, log, "obligations sweep", func(ctx context.Context) error {
 		res, err := s.Sweep(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("obligations sweep", "err", err)
-		case len(res.Fulfilled) > 0:
+		if err == nil && len(res.Fulfilled) > 0 {
 			log.Info("obligations fulfilled", "awards", len(res.Fulfilled), "today", res.Today)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err
+	})
 }
