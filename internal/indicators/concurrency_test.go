@@ -28,17 +28,7 @@ func TestDeltasRaceRecounts(t *testing.T) {
 	if _, err := s.Refresh(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := d.Read.QueryContext(ctx, `SELECT id FROM orgs WHERE kind = 'enterprise' ORDER BY id LIMIT 24`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := dbtest.IDs(t, d, `SELECT id FROM orgs WHERE kind = 'enterprise' ORDER BY id LIMIT 24`)
 	admin := &auth.Principal{UserID: 1, Role: auth.RoleAdmin}
 	districts := []string{"jingan", "xuhui", "pudong"}
 	var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"rainforest/internal/app/apptest"
+	"rainforest/internal/kernel/db/dbtest"
 	"rainforest/internal/servicedesk"
 )
 
@@ -24,17 +25,7 @@ func TestNoticeDeliveryInBatches(t *testing.T) {
 	t.Cleanup(func() { servicedesk.DeliverBatch, servicedesk.DeliverNow = batch, now })
 
 	// Members for some enterprises; one person belongs to two of them.
-	rows, err := e.App.DB.Read.Query(`SELECT id FROM orgs WHERE kind = 'enterprise' AND employees IS NOT NULL ORDER BY id DESC LIMIT 40`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var orgs []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		orgs = append(orgs, id)
-	}
-	rows.Close()
+	orgs := dbtest.IDs(t, e.App.DB, `SELECT id FROM orgs WHERE kind = 'enterprise' AND employees IS NOT NULL ORDER BY id DESC LIMIT 40`)
 	if len(orgs) < 30 {
 		t.Fatalf("%d enterprises with employees in the demo city", len(orgs))
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rainforest/internal/app/apptest"
+	"rainforest/internal/kernel/db/dbtest"
 	"rainforest/internal/servicedesk"
 )
 
@@ -227,17 +228,7 @@ func TestNoticeReachesExactlyItsEnterprises(t *testing.T) {
 	const rule = `registered_district == "xuhui" && "hnte" in certifications`
 	// A member for some Xuhui high-tech enterprises, so that notices
 	// have someone to reach.
-	rows, err := e.App.DB.Read.Query(`SELECT id FROM orgs WHERE kind = 'enterprise' AND registered_district = 'xuhui' AND ' ' || certifications || ' ' LIKE '% hnte %' ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		want = append(want, id)
-	}
-	rows.Close()
+	want := dbtest.IDs(t, e.App.DB, `SELECT id FROM orgs WHERE kind = 'enterprise' AND registered_district = 'xuhui' AND ' ' || certifications || ' ' LIKE '% hnte %' ORDER BY id`)
 	if len(want) == 0 {
 		t.Fatal("the demo city has no Xuhui high-tech enterprise")
 	}

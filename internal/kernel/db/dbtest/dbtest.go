@@ -87,3 +87,25 @@ func open(tb testing.TB, dsn string) *db.DB {
 	}
 	return d
 }
+
+// IDs runs a query of one integer column and returns its values in order.
+func IDs(tb testing.TB, d *db.DB, query string, args ...any) []int64 {
+	tb.Helper()
+	rows, err := d.Read.Query(query, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return ids
+}
