@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -174,15 +175,6 @@ func (s *Service) ResourcesFor(ctx context.Context, p *auth.Principal, needID in
 // rankResources orders resources by score, then by id.
 func rankResources(rs []Resource) {
 	slices.SortStableFunc(rs, func(x, y Resource) int {
-		if x.Score != y.Score {
-			return y.Score - x.Score
-		}
-		switch {
-		case x.ID < y.ID:
-			return -1
-		case x.ID > y.ID:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.ID, y.ID))
 	})
 }

@@ -564,13 +564,7 @@ func insert(ctx context.Context, tx DBTX, anon bool, name, head, tail string, ro
 		return batch(ctx, tx, []any{name}, head, tail, rows)
 	}
 	for len(rows) > 0 {
-		n := 1
-		for _, s := range batchSizes {
-			if s <= len(rows) {
-				n = s
-				break
-			}
-		}
+		n := batchSize(len(rows))
 		var b strings.Builder
 		b.WriteString(head)
 		args := make([]any, 0, n*(len(rows[0])+1))
@@ -605,19 +599,23 @@ func singles(vs []any) [][]any {
 // drivers' statement caches hold them.
 var batchSizes = []int{256, 64, 16, 4, 1}
 
+// batchSize is the rows of the next statement for n rows left.
+func batchSize(n int) int {
+	for _, s := range batchSizes {
+		if s <= n {
+			return s
+		}
+	}
+	return 1
+}
+
 // batch runs head + rows + tail for the rows, several per statement. The
 // fixed values are $1, $2...; a row of one value is one placeholder (for
 // an IN list), a wider row is "($1, $k, ...)", the index name first (for
 // an INSERT).
 func batch(ctx context.Context, tx DBTX, fixed []any, head, tail string, rows [][]any) error {
 	for len(rows) > 0 {
-		n := 1
-		for _, s := range batchSizes {
-			if s <= len(rows) {
-				n = s
-				break
-			}
-		}
+		n := batchSize(len(rows))
 		a := db.Args(slices.Clone(fixed))
 		var b strings.Builder
 		b.WriteString(head)
