@@ -332,8 +332,14 @@ func (rs *RuleSet) evalScalar(st *scalar, sl *slab, p *Profile, ep *epoch, asOf 
 	fp := rs.fast
 	st.load(fp, fp.scalarInit(ep, float64(yyyymmdd(asOf))), p)
 	st.exec(fp.sops)
-	st.exec(fp.gapSops)
 	f, m := st.f, st.m
+	// The gaps' steps only when a criterion with a gap is not met.
+	for c, r := range fp.crit {
+		if m[r] == 0 && f[r] == 0 && rs.criteria[c].spec.Gap != nil {
+			st.exec(fp.gapSops)
+			break
+		}
+	}
 	for _, r := range fp.crit {
 		if m[r]&errBit != 0 {
 			return nil, false
