@@ -30,13 +30,17 @@ const MaxQuota = 1_000_000
 // Quotas lists the years' class-C quotas, newest first: public, as the
 // report is.
 func (s *Service) Quotas(ctx context.Context) ([]Quota, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT year, quota, used, updated_at FROM talent_quotas ORDER BY year DESC`)
-	return db.Collect(rows, err, "talent quotas", func(r interface{ Scan(...any) error }) (Quota, error) {
-		var q Quota
-		err := r.Scan(&q.Year, &q.Quota, &q.Used, &q.UpdatedAt)
-		q.Left, q.UpdatedAt = max(0, q.Quota-q.Used), q.UpdatedAt.UTC()
-		return q, err
-	})
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+quotaCols+` FROM talent_quotas ORDER BY year DESC`)
+	return db.Collect(rows, err, "talent quotas", scanQuota)
+}
+
+const quotaCols = `year, quota, used, updated_at`
+
+func scanQuota(r interface{ Scan(...any) error }) (Quota, error) {
+	var q Quota
+	err := r.Scan(&q.Year, &q.Quota, &q.Used, &q.UpdatedAt)
+	q.Left, q.UpdatedAt = max(0, q.Quota-q.Used), q.UpdatedAt.UTC()
+	return q, err
 }
 
 // QuotaInput sets a year's quota.
@@ -85,13 +89,8 @@ func (s *Service) SetQuota(ctx context.Context, p *auth.Principal, year int, in 
 	if err != nil {
 		return Quota{}, err
 	}
-	qs, err := s.Quotas(ctx)
-	for _, q := range qs {
-		if q.Year == year {
-			return q, err
-		}
-	}
-	return Quota{}, err
+	q, err := scanQuota(s.DB.Read.QueryRowContext(ctx, `SELECT `+quotaCols+` FROM talent_quotas WHERE year = $1`, year))
+	return q, apperr.Wrap(err, "talent quota")
 }
 
 // takeQuota takes a place of a year's class-C quota inside the grant's

@@ -216,18 +216,6 @@ func NewProfile(m map[string]any) (*Profile, error) {
 	return p, nil
 }
 
-// Reset fills p afresh from m, as NewProfile does, reusing its memory: for
-// loaders that lay many profiles out into a batch one after the other.
-// On error p is left empty.
-func (p *Profile) Reset(m map[string]any) error {
-	*p = Profile{}
-	if err := p.fill(m); err != nil {
-		*p = Profile{}
-		return err
-	}
-	return nil
-}
-
 func (p *Profile) fill(m map[string]any) error {
 	var fs []apperr.FieldError
 	bad := func(name, format string, args ...any) {
